@@ -1,0 +1,187 @@
+"""Keras callbacks that turn `fit()` into a ganzoo run: throughput, metrics CSV,
+per-epoch visualizers, atomic checkpoints, a step limit and a guard against NaN.
+
+Keras' own callbacks (progress bar, TensorBoard) are used as they are; these add
+only what Keras does not do.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from ganzoo.files import atomic_path, write_json
+
+
+def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for key, value in (logs or {}).items():
+        try:
+            out[key] = float(np.asarray(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class Throughput(keras.callbacks.Callback):
+    """Adds ``images_per_sec`` (real images consumed per second) to each batch's logs.
+
+    Placed before the progress bar, so the bar shows it.
+    """
+
+    def __init__(self, images_per_step: int) -> None:
+        super().__init__()
+        self.images_per_step = images_per_step
+        self._last: float | None = None
+        self.total_images = 0
+        self.train_seconds = 0.0
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self._last is None:
+            self._last = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        now = time.perf_counter()
+        elapsed = max(now - (self._last or now), 1e-9)
+        self._last = now
+        self.total_images += self.images_per_step
+        self.train_seconds += elapsed
+        if logs is not None:
+            logs["images_per_sec"] = self.images_per_step / elapsed
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._last = None  # do not count visualizers and checkpoints as training time
+
+
+class StepCounter(keras.callbacks.Callback):
+    """Counts generator steps across epochs and stops `fit()` at ``max_steps``."""
+
+    def __init__(self, max_steps: int, start_step: int = 0) -> None:
+        super().__init__()
+        self.max_steps = max_steps
+        self.step = start_step
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.step += 1
+        if self.max_steps and self.step >= self.max_steps:
+            self.model.stop_training = True
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training when any logged loss is NaN or infinite (Keras' TerminateOnNaN
+    only looks at ``loss``). Checkpointers consult ``tripped`` and never save after it."""
+
+    def __init__(self, counter: StepCounter) -> None:
+        super().__init__()
+        self.counter = counter
+        self.tripped: str | None = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        for key, value in _floats(logs).items():
+            if not math.isfinite(value):
+                self.tripped = f"{key} became {value} at step {self.counter.step}"
+                self.model.stop_training = True
+                return
+
+
+class MetricsCSV(keras.callbacks.Callback):
+    """metrics.csv: one row per generator step with every logged value."""
+
+    def __init__(self, path: Path, counter: StepCounter, append: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        self.counter = counter
+        self.append = append
+        self._file: Any = None
+        self._writer: csv.DictWriter | None = None
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._file = self.path.open("a" if self.append else "w", newline="", encoding="utf-8")
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        row = {"step": self.counter.step, "epoch": self.counter.epoch}
+        row.update({k: f"{v:.6g}" for k, v in _floats(logs).items()})
+        row["seconds"] = f"{time.perf_counter() - self._start:.3f}"
+        if self._writer is None:
+            self._writer = csv.DictWriter(self._file, fieldnames=list(row), extrasaction="ignore")
+            if not self.append or self.path.stat().st_size == 0:
+                self._writer.writeheader()
+        self._writer.writerow(row)
+        if self.counter.step % 50 == 0:
+            self._file.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self._file:
+            self._file.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._file:
+            self._file.close()
+            self._file = None
+
+
+class Visuals(keras.callbacks.Callback):
+    """Runs the model's visualizers after every epoch."""
+
+    def __init__(self, run: Callable[[int, bool], list[Path]]) -> None:
+        super().__init__()
+        self.run = run
+        self.written: list[Path] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.written = self.run(epoch + 1, False)
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Atomic checkpoints of the whole GAN (networks, optimizers, weight average, RNG).
+
+    ``checkpoints/ckpt-<step>.weights.h5`` is written to a temporary file and renamed;
+    ``checkpoints/latest.json`` is replaced only after that, so a crash at any moment
+    leaves the previous checkpoint readable. The last ``keep`` are kept.
+    """
+
+    def __init__(self, folder: Path, counter: StepCounter, guard: NonFiniteGuard,
+                 every: int = 0, keep: int = 2) -> None:
+        super().__init__()
+        self.folder = folder
+        self.counter = counter
+        self.guard = guard
+        self.every = every
+        self.keep = keep
+        self.saved_step = -1
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.every and self.counter.step % self.every == 0:
+            self.save()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.save()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.save()
+
+    def save(self) -> Path | None:
+        step = self.counter.step
+        if self.guard.tripped or step == self.saved_step:
+            return None
+        path = self.folder / f"ckpt-{step:08d}.weights.h5"
+        with atomic_path(path, suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+        write_json(self.folder / "latest.json",
+                   {"step": step, "epoch": self.counter.epoch, "file": path.name})
+        self.saved_step = step
+        for old in sorted(self.folder.glob("ckpt-*.weights.h5"))[:-self.keep]:
+            old.unlink(missing_ok=True)
+        return path

@@ -1,0 +1,284 @@
+"""The ``ganzoo`` command line.
+
+Listing commands (``list``, ``info``, ``plugins``, ``--help``) never import
+TensorFlow. Mistakes a user can make are printed as one line starting with
+``error:`` and exit with code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ganzoo import __version__
+from ganzoo.errors import GanzooError
+
+
+class _UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+class _Group(click.Group):
+    """Turns `GanzooError` into a one-line message (a traceback with --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GanzooError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise _UserError(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def _catalog(ctx: click.Context) -> Any:
+    from ganzoo.host import load_catalog
+
+    obj = ctx.find_root().obj
+    if "catalog" not in obj:
+        obj["catalog"] = load_catalog(registry_files=obj.get("registry", ()))
+        for warning in obj["catalog"].warnings:
+            click.echo(f"warning: {warning}", err=True)
+    return obj["catalog"]
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="ganzoo")
+@click.option("--registry", "registry", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE", help="Extra registry.json with model entries (repeatable).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, registry: tuple[str, ...], debug: bool) -> None:
+    """Train, compare, sample and export standard GANs by name.
+
+    \b
+    Start with:
+      ganzoo list                 the models installed plugins provide
+      ganzoo run dcgan            train DCGAN on the built-in Fashion-MNIST subset
+      ganzoo sample RUN --n 64 --out grid.png
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(registry=registry, debug=debug)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List models: name, description, plugin."""
+    cat = _catalog(ctx)
+    rows = [(name, entry["description"], plugin)
+            for name, (entry, plugin, _) in sorted(cat.models.items())]
+    if as_json:
+        click.echo(json.dumps({
+            "models": [{"name": n, "description": d, "plugin": p} for n, d, p in rows],
+            "invalid": cat.invalid_models,
+        }, indent=2))
+        return
+    if not rows:
+        click.echo("no models: no plugin registered any (see `ganzoo plugins`)")
+    width = max((len(n) for n, _, _ in rows), default=4)
+    pwidth = max((len(p) for _, _, p in rows), default=6)
+    for name, description, plugin in rows:
+        click.echo(f"{name:<{width}}  {plugin:<{pwidth}}  {description}")
+    for name, why in sorted(cat.invalid_models.items()):
+        click.echo(f"warning: model {name!r} is unusable: {why}", err=True)
+    for record in cat.plugins.values():
+        if record.error:
+            click.echo(f"warning: plugin {record.name!r} is broken: {record.error}", err=True)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def info(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show a model's components, default hyperparameters, data set and papers."""
+    from ganzoo import config as config_mod
+    from ganzoo import registry
+    from ganzoo.config import LIST_SLOTS, SLOTS
+
+    cat = _catalog(ctx)
+    entry, plugin, _ = registry.get(cat, name)
+    rows = config_mod.describe(entry, cat)
+    components = []
+    for slot, kind in SLOTS.items():
+        value = entry["components"].get(slot, [] if slot in LIST_SLOTS else "")
+        for cname in value if isinstance(value, list) else [value]:
+            comp = cat.get(kind, cname)
+            components.append({"slot": slot, "name": cname, "plugin": comp.plugin,
+                               "description": comp.description})
+    if as_json:
+        click.echo(json.dumps({
+            "name": name, "plugin": plugin, "description": entry["description"],
+            "dataset": entry.get("dataset"), "papers": entry.get("papers", []),
+            "components": components,
+            "defaults": {k: v for k, v, _ in rows}, "notes": entry.get("notes"),
+        }, indent=2))
+        return
+    click.echo(f"{name} (plugin {plugin})")
+    click.echo(textwrap.fill(entry["description"], 96, initial_indent="  ",
+                             subsequent_indent="  "))
+    click.echo("\ncomponents:")
+    for c in components:
+        click.echo(f"  {c['slot']:<14} {c['name']:<12} [{c['plugin']}] {c['description']}")
+    click.echo(f"\ndata set: {entry.get('dataset', 'fashion-mnist-10k')}")
+    click.echo("\nhyperparameters (change with --set KEY=VALUE):")
+    for key, value, help_text in rows:
+        click.echo(f"  {key:<18} {value!s:<14} {help_text}")
+    if entry.get("papers"):
+        click.echo("\npapers:")
+        for paper in entry["papers"]:
+            click.echo(f"  {paper['authors']} ({paper['year']}). {paper['title']}. "
+                       f"{paper.get('url', '')}")
+    if entry.get("notes"):
+        click.echo("\n" + textwrap.fill(entry["notes"], 96))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List plugins: distribution, version, hooks implemented, what each provides."""
+    cat = _catalog(ctx)
+    records = sorted(cat.plugins.values(), key=lambda r: (not r.builtin, r.name))
+    if as_json:
+        click.echo(json.dumps({"plugins": [r.__dict__ for r in records],
+                               "warnings": cat.warnings}, indent=2))
+        return
+    for r in records:
+        where = f"{r.distribution or '?'} {r.version or ''}".strip()
+        click.echo(f"{r.name}  ({where}){'  [built-in]' if r.builtin else ''}")
+        if r.error:
+            click.echo(f"  BROKEN: {r.error}")
+            continue
+        click.echo(f"  hooks: {', '.join(r.hooks) or 'none'}")
+        for kind, names in sorted(r.provides.items()):
+            plural = kind + ("es" if kind.endswith("s") else "s")
+        click.echo(f"  {plural}: {', '.join(sorted(names))}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--dataset", metavar="D",
+              help="Registered data set name (fashion-mnist, mnist, cifar10, ...) or a path: "
+                   "folder of images, .npy/.npz, or IDX files. Default: the model's entry.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the data set.")
+@click.option("--steps", type=click.IntRange(min=1), help="Generator steps (instead of epochs).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Images per discriminator step.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed for weights, noise and data order.")
+@click.option("--out", type=click.Path(file_okay=False), metavar="DIR",
+              help="Run folder (default runs/NAME-TIMESTAMP).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Override a hyperparameter or component (repeatable); "
+                   "`ganzoo info NAME` lists the keys.")
+@click.option("--overwrite", is_flag=True, help="Reuse an --out folder that holds a run.")
+@click.pass_context
+def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
+        steps: int | None, batch_size: int | None, seed: int | None, out: str | None,
+        assignments: tuple[str, ...], overwrite: bool) -> None:
+    """Train model NAME and write a run folder (samples, plots, metrics, weights)."""
+    from ganzoo import training
+    from ganzoo.config import parse_assignments
+
+    if epochs is not None and steps is not None:
+        raise GanzooError("give either --epochs or --steps, not both")
+    overrides: dict[str, Any] = parse_assignments(assignments)
+    for key, value in (("epochs", epochs), ("steps", steps), ("batch_size", batch_size),
+                       ("seed", seed)):
+        if value is not None:
+            overrides[key] = value
+    if epochs is not None:
+        overrides["steps"] = 0
+    plan = training.plan(name, catalog=_catalog(ctx), dataset=dataset, overrides=overrides)
+    result = training.train(plan, out=out, overwrite=overwrite)
+    _report(result)
+    if result.stopped:
+        ctx.exit(1)
+
+
+def _report(result: Any) -> None:
+    minutes, seconds = divmod(result.seconds, 60)
+    click.echo(f"\ndone: {result.steps} steps, {result.epochs} epochs in {int(minutes)}m"
+               f"{seconds:04.1f}s, {result.images_per_sec:.0f} images/s ({result.precision})")
+    run_dir = result.run_dir
+    lines = [("run folder", run_dir), ("config", run_dir / "config.json")]
+    if (run_dir / "grid.png").exists():
+        lines.append(("samples", f"{run_dir / 'grid.png'} (per epoch: {run_dir / 'samples'})"))
+    if (run_dir / "losses.png").exists():
+        lines.append(("loss curves", run_dir / "losses.png"))
+    lines += [("metrics", run_dir / "metrics.csv"),
+              ("checkpoints", run_dir / "checkpoints"),
+              ("tensorboard", f"tensorboard --logdir {run_dir / 'tensorboard'}")]
+    if result.export_path:
+        lines.append(("weights", result.export_path))
+    for label, value in lines:
+        click.echo(f"  {label + ':':<13} {value}")
+    if result.export_path:
+        click.echo(f"next: ganzoo sample {run_dir} --n 64 --out samples.png")
+
+
+@cli.command()
+@click.argument("source", type=click.Path())
+@click.option("--n", "n", type=click.IntRange(min=1, max=1_000_000), default=64,
+              show_default=True, help="Number of samples.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="FILE.png for a grid, FILE.npy for a float32 (N, H, W, C) array in [0, 1].")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The same seed gives the same samples.")
+@click.option("--label", type=int, default=None,
+              help="Class to draw, for conditional models (default: cycle through classes).")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
+           label: int | None, overwrite: bool) -> None:
+    """Draw samples from SOURCE: a run folder or an exported .weights.h5 file."""
+    from ganzoo import sampling
+    from ganzoo.files import check_writable_output
+
+    if Path(out).suffix not in {".png", ".npy"}:
+        raise GanzooError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+    check_writable_output(out, overwrite)
+    loaded = sampling.load(source, _catalog(ctx))
+    images = sampling.sample(loaded, n, seed=seed, label=label)
+    rows = loaded.meta.num_classes if loaded.conditional and label is None else None
+    path = sampling.save(images, out, rows=rows)
+    click.echo(f"wrote {n} samples of {loaded.meta.model} ({loaded.origin}) to {path}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE.weights.h5",
+              help="Where to write the export; must end in .weights.h5.")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
+    """Export a run's latest weights as one self-describing HDF5 file."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    if not out.endswith(".weights.h5"):
+        raise GanzooError(f"--out {out}: export names must end in .weights.h5 "
+                          "(the only name Keras reads its weights layout from)")
+    check_writable_output(out, overwrite)
+    path = api.export_run(run_dir, out, cat=_catalog(ctx))
+    click.echo(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="ganzoo", obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,212 @@
+"""The GAN as a `keras.Model` whose `train_step` runs one generator step.
+
+`fit()` then brings the progress bar, callbacks, TensorBoard and
+tf.distribute. One train step covers every variant in the zoo without special
+cases:
+
+- ``d_steps`` discriminator steps per generator step (WGAN's n_critic). The
+  input pipeline delivers ``d_steps * batch_size`` real images per step and
+  each D step takes its own slice, as in Arjovsky et al. 2017, Algorithm 1.
+- ``update="simultaneous"``: with ``d_steps == 1`` D and G can both be updated
+  from one forward pass (two gradient tapes, the source text's train step),
+  which does no work twice. ``"alternating"`` updates D first, then G against
+  the updated D.
+- ``clip_value`` clips D's weights after each D update (WGAN).
+- penalties see D, real and fake batches and labels (WGAN-GP, DRAGAN, R1).
+- conditional models feed labels to G and D; D returns a dict of heads, so
+  auxiliary classifiers (ACGAN) and code heads (InfoGAN) fit the same step.
+- an exponential moving average of G's weights (Yazici et al. 2019) is kept
+  in a second generator used for samples and export.
+
+This module imports TensorFlow; import it only when training or sampling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+Outputs = dict[str, Any]
+
+
+@dataclass
+class StepContext:
+    """What a penalty sees during a discriminator step."""
+
+    discriminator: Callable[[Any, Any], Outputs]
+    real: Any
+    fake: Any
+    labels: Any
+    fake_labels: Any
+    real_out: Outputs
+    fake_out: Outputs
+    seed: keras.random.SeedGenerator
+
+
+class GAN(keras.Model):
+    """A generator, a discriminator, an adversarial loss and optional penalties."""
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        loss: Any,
+        *,
+        latent_dim: int,
+        num_classes: int = 0,
+        conditional: bool = False,
+        penalties: Sequence[tuple[str, Callable[[StepContext], Any]]] = (),
+        d_steps: int = 1,
+        update: str = "simultaneous",
+        clip_value: float = 0.0,
+        generator_ema: keras.Model | None = None,
+        ema: float = 0.0,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if update == "simultaneous" and d_steps != 1:
+            update = "alternating"  # several D steps per G step cannot share one pass
+        self.generator = generator
+        self.discriminator = discriminator
+        self.generator_ema = generator_ema
+        self.loss_fn = loss
+        self.penalties = list(penalties)
+        self.latent_dim = int(latent_dim)
+        self.num_classes = int(num_classes)
+        self.conditional = bool(conditional)
+        self.d_steps = int(d_steps)
+        self.update = update
+        self.clip_value = float(clip_value)
+        self.ema = float(ema)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True
+
+    # -- the parts a train step is made of -------------------------------------------------
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator used for samples and export: the weight average when kept."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def generate(self, z: Any, labels: Any = None, training: bool = False,
+                 model: keras.Model | None = None) -> Any:
+        model = model or self.generator
+        return model([z, labels] if self.conditional else z, training=training)
+
+    def discriminate(self, images: Any, labels: Any = None, training: bool = True) -> Outputs:
+        out = self.discriminator([images, labels] if self.conditional else images,
+                                 training=training)
+        if not isinstance(out, dict):
+            out = {"logits": out}
+        return {k: ops.cast(v, "float32") for k, v in out.items()}
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        return self.sampler(inputs, training=training)
+
+    def _noise(self, batch: Any) -> tuple[Any, Any]:
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        labels = None
+        if self.conditional:
+            labels = keras.random.randint((batch,), 0, self.num_classes,
+                                          seed=self.seed_generator, dtype="int32")
+        return z, labels
+
+    def _d_objective(self, real: Any, labels: Any, fake: Any, fake_labels: Any,
+                     real_out: Outputs, fake_out: Outputs) -> tuple[Any, dict[str, Any]]:
+        d_loss = self.loss_fn.discriminator_loss(real_out, fake_out)
+        logs: dict[str, Any] = {}
+        if self.penalties:
+            ctx = StepContext(
+                discriminator=lambda x, y=None: self.discriminate(x, y, training=True),
+                real=real, fake=fake, labels=labels, fake_labels=fake_labels,
+                real_out=real_out, fake_out=fake_out, seed=self.seed_generator,
+            )
+            for name, penalty in self.penalties:
+                value = ops.cast(penalty(ctx), "float32")
+                logs[name] = value
+                d_loss = d_loss + value
+        return d_loss, logs
+
+    def _apply(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
+               loss: Any, model: keras.Model) -> None:
+        weights = model.trainable_weights
+        optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+
+    def _clip(self) -> None:
+        if self.clip_value > 0:
+            for w in self.discriminator.trainable_weights:
+                w.assign(ops.clip(w, -self.clip_value, self.clip_value))
+
+    def _update_ema(self) -> None:
+        if self.generator_ema is None:
+            return
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        # Warm-up as in tf.train.ExponentialMovingAverage(num_updates): early averages
+        # forget the random initialisation quickly.
+        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for avg, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
+            avg.assign(decay * avg + (1.0 - decay) * ops.cast(w, avg.dtype))
+
+    # -- Keras plumbing -------------------------------------------------------------------
+
+    def compile(self, g_optimizer: keras.optimizers.Optimizer,
+                d_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.discriminator.trainable_variables)
+
+    def train_step(self, data: Any) -> dict[str, Any]:
+        real, labels = (data if isinstance(data, tuple) else (data, None))
+        batch = ops.shape(real)[0] // self.d_steps
+        if self.update == "simultaneous":
+            logs = self._simultaneous_step(real, labels, batch)
+        else:
+            logs = self._alternating_step(real, labels, batch)
+        self._update_ema()
+        return logs
+
+    def _simultaneous_step(self, real: Any, labels: Any, batch: Any) -> dict[str, Any]:
+        z, fake_labels = self._noise(batch)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generate(z, fake_labels, training=True)
+            real_out = self.discriminate(real, labels)
+            fake_out = self.discriminate(fake, fake_labels)
+            d_loss, logs = self._d_objective(real, labels, fake, fake_labels, real_out, fake_out)
+            g_loss = self.loss_fn.generator_loss(real_out, fake_out)
+        self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+        self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+        self._clip()
+        return {"d_loss": d_loss, "g_loss": g_loss, **logs}
+
+    def _alternating_step(self, real_all: Any, labels_all: Any, batch: Any) -> dict[str, Any]:
+        logs: dict[str, Any] = {}
+        real = labels = None
+        for i in range(self.d_steps):
+            real = real_all[i * batch:(i + 1) * batch]
+            labels = None if labels_all is None else labels_all[i * batch:(i + 1) * batch]
+            z, fake_labels = self._noise(batch)
+            fake = self.generate(z, fake_labels, training=True)
+            with tf.GradientTape() as d_tape:
+                real_out = self.discriminate(real, labels)
+                fake_out = self.discriminate(fake, fake_labels)
+                d_loss, logs = self._d_objective(real, labels, fake, fake_labels,
+                                                 real_out, fake_out)
+            self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+            self._clip()
+        z, fake_labels = self._noise(batch)
+        with tf.GradientTape() as g_tape:
+            fake = self.generate(z, fake_labels, training=True)
+            fake_out = self.discriminate(fake, fake_labels)
+            real_out = (self.discriminate(real, labels)
+                        if getattr(self.loss_fn, "needs_real_for_generator", False) else {})
+            g_loss = self.loss_fn.generator_loss(real_out, fake_out)
+        self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+        return {"d_loss": d_loss, "g_loss": g_loss, **logs}

@@ -1,0 +1,281 @@
+"""Train a model by name: registry entry -> config -> data -> GAN -> `fit()` -> outputs.
+
+`plan()` does everything that can fail on bad input (unknown model, bad
+``--set``, missing data) before TensorFlow is imported or a folder is created;
+`train()` then runs Keras' `fit()` with ganzoo's callbacks and writes the run.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ganzoo import registry
+from ganzoo.components import Catalog, did_you_mean
+from ganzoo.config import resolve
+from ganzoo.data import ImageData, load_path
+from ganzoo.errors import DataError
+from ganzoo.files import write_json
+from ganzoo.visualize import VisualContext
+
+
+def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
+    """A data set by registered name, or else by path."""
+    if spec in catalog.components["dataset"]:
+        component = catalog.components["dataset"][spec]
+        data = component.factory(split)
+        if not isinstance(data, ImageData):
+            from ganzoo.errors import PluginError
+
+            raise PluginError(
+                f"dataset {spec!r} from plugin {component.plugin!r} returned "
+                f"{type(data).__name__}, expected ganzoo.data.ImageData"
+            )
+        return data
+    if not Path(spec).exists():
+        names = catalog.names("dataset")
+        raise DataError(
+            f"unknown data set {spec!r}{did_you_mean(spec, names)}: not a registered name "
+            f"({', '.join(names)}) nor an existing file or folder"
+        )
+    return load_path(spec, split)
+
+
+@dataclass
+class Plan:
+    """A checked run, before anything is built or written."""
+
+    model: str
+    plugin: str
+    entry: dict[str, Any]
+    config: dict[str, Any]
+    data: ImageData
+    catalog: Catalog = field(repr=False)
+
+    @property
+    def images_per_step(self) -> int:
+        return int(self.config["batch_size"]) * int(self.config["d_steps"])
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return len(self.data) // self.images_per_step
+
+    @property
+    def total_steps(self) -> int:
+        steps = int(self.config["steps"])
+        return steps if steps > 0 else int(self.config["epochs"]) * self.steps_per_epoch
+
+
+def plan(
+    model: str,
+    *,
+    catalog: Catalog,
+    dataset: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Plan:
+    entry, plugin, where = registry.get(catalog, model)
+    config = resolve(entry, catalog, overrides, entry_where=where)
+    spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
+    data = open_dataset(catalog, spec)
+    if len(data) == 0:
+        raise DataError(f"data set {spec!r} holds no images")
+    p = Plan(model=model, plugin=plugin, entry=dict(entry), config=config, data=data,
+             catalog=catalog)
+    if p.steps_per_epoch == 0:
+        raise DataError(
+            f"data set {data.name!r} has {len(data)} images, fewer than one step needs "
+            f"({p.images_per_step}); lower --batch-size"
+        )
+    if config["conditional"] and data.num_classes < 2:
+        raise DataError(
+            f"{model} is conditional but data set {data.name!r} has no class labels; "
+            "use a labelled set (IDX with labels, .npz with y, or class sub-folders)"
+        )
+    return p
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    export_path: Path | None
+    steps: int
+    epochs: int
+    seconds: float
+    images_per_sec: float
+    precision: str
+    stopped: str | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def grid_inputs(config: Mapping[str, Any], num_classes: int,
+                latent_dim: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed noise (and labels) of the per-epoch grid: one row per class when conditional."""
+    rows = int(config["grid_rows"])
+    labels = None
+    if config.get("conditional") and num_classes:
+        labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    n = rows * rows if labels is None else len(labels)
+    rng = np.random.default_rng(int(config["seed"]) + 2_000_003)
+    return rng.standard_normal((n, latent_dim)).astype(np.float32), labels
+
+
+def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool) -> Any:
+    """Shuffled, batched, prefetched tf.data pipeline of images in [-1, 1] (and labels)."""
+    import tensorflow as tf
+
+    images = data.images
+    if data.labels is not None and conditional:
+        ds = tf.data.Dataset.from_tensor_slices((images, data.labels.astype(np.int32)))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(images)
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.batch(batch, drop_remainder=True)
+
+    def scale(x: Any, *rest: Any) -> Any:
+        x = tf.cast(x, tf.float32) / 127.5 - 1.0
+        return (x, *rest) if rest else x
+
+    return ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _echo(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
+          verbose: int | str = "auto", echo: Callable[[str], None] = _echo) -> RunResult:
+    """Run `fit()` for a checked plan and write the run folder."""
+    from ganzoo import __version__, runs
+
+    run_dir = runs.new_run_dir(p.model, out, overwrite)
+    with runs.locked(run_dir):
+        return _train_locked(p, run_dir, verbose, echo, __version__)
+
+
+def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
+                  echo: Callable[[str], None], version: str) -> RunResult:
+    from ganzoo.runtime import import_tensorflow, resolve_precision
+
+    tf = import_tensorflow()
+    import keras
+
+    from ganzoo import callbacks as cb
+    from ganzoo import export
+    from ganzoo.builder import build_gan
+    from ganzoo.images import to_unit
+
+    config, data = p.config, p.data
+    policy = resolve_precision(config["precision"])
+    echo(f"ganzoo {version}: training {p.model} (plugin {p.plugin}) on {data.name}: "
+         f"{len(data)} images {data.image_shape[0]}x{data.image_shape[1]}x"
+         f"{data.image_shape[2]}, {data.num_classes or 'no'} classes")
+    echo(f"  data from {data.source}")
+    echo(f"  {p.total_steps} steps of {p.images_per_step} images "
+         f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
+
+    data_info = {"name": data.name, "source": data.source, "images": len(data),
+                 "image_shape": list(data.image_shape), "num_classes": data.num_classes,
+                 "class_names": list(data.class_names)}
+    run_config = {"ganzoo_version": version, "model": p.model, "plugin": p.plugin,
+                  "entry": p.entry, "config": config, "data": data_info, "precision": policy,
+                  "keras_version": keras.__version__, "tensorflow_version": tf.__version__,
+                  "command": sys.argv}
+    write_json(run_dir / "config.json", run_config)
+
+    gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
+                                  bool(config["conditional"]))
+
+    grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+
+    def grid_samples() -> np.ndarray:
+        z = keras.ops.convert_to_tensor(grid_z)
+        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
+        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+
+    visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
+                   for name in config["visualizers"]]
+    counter = cb.StepCounter(p.total_steps)
+    real = data.images[:100].astype(np.float32) / 255.0
+
+    def run_visualizers(epoch: int, final: bool) -> list[Path]:
+        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
+                            step=counter.step, final=final, grid_samples=grid_samples,
+                            grid_labels=grid_labels, class_names=data.class_names,
+                            real_samples=real)
+        written: list[Path] = []
+        for _, visualizer in visualizers:
+            written.extend(visualizer(ctx) or [])
+        return written
+
+    throughput = cb.Throughput(p.images_per_step)
+    guard = cb.NonFiniteGuard(counter)
+    checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
+                                   every=int(config["checkpoint_every"]),
+                                   keep=int(config["keep_checkpoints"]))
+    callbacks = [
+        counter,
+        throughput,
+        guard,
+        cb.MetricsCSV(run_dir / "metrics.csv", counter),
+        keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
+                                    write_graph=False, profile_batch=0),
+        checkpointer,
+        cb.Visuals(run_visualizers),
+    ]
+    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
+    steps_per_epoch = min(p.steps_per_epoch, p.total_steps)
+    start = time.perf_counter()
+    if verbose == "auto":  # one line per epoch when the output is a log, not a terminal
+        verbose = 1 if sys.stdout.isatty() else 2
+    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+            verbose=verbose, shuffle=False)
+    seconds = time.perf_counter() - start
+
+    files: dict[str, Path] = {}
+    export_path: Path | None = None
+    if guard.tripped:
+        echo(f"stopped: {guard.tripped}; the last good checkpoint is kept in "
+             f"{run_dir / 'checkpoints'}")
+    else:
+        export_path = run_dir / f"{p.model}.weights.h5"
+        export.write(export_path, gan.sampler, gan.discriminator,
+                     meta_for(p.model, p.entry, config, data_info, counter.step, version))
+        files["weights"] = export_path
+    for path in run_visualizers(counter.epoch, True):
+        files.setdefault(path.stem, path)
+    rate = throughput.total_images / max(throughput.train_seconds, 1e-9)
+    result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
+                       epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
+                       precision=policy, stopped=guard.tripped, files=files)
+    write_json(run_dir / "summary.json", {
+        "steps": result.steps, "epochs": result.epochs, "seconds": round(seconds, 2),
+        "images_per_sec": round(rate, 1), "precision": policy, "stopped": guard.tripped,
+        "export": export_path.name if export_path else None,
+    })
+    return result
+
+
+def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],
+             data_info: Mapping[str, Any], step: int, version: str) -> Any:
+    import keras
+    import tensorflow as tf
+
+    from ganzoo.export import ExportMeta
+
+    return ExportMeta(
+        model=model, entry=dict(entry), config=dict(config),
+        image_shape=tuple(data_info["image_shape"]),  # type: ignore[arg-type]
+        num_classes=int(data_info["num_classes"]),
+        class_names=tuple(data_info.get("class_names") or ()),
+        data={k: data_info[k] for k in ("name", "images")},
+        ganzoo_version=version, keras_version=keras.__version__,
+        tensorflow_version=tf.__version__, step=step,
+    )

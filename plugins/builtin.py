@@ -1,0 +1,83 @@
+"""The built-in plugin: registers ganzoo's own components and the models of registry.json.
+
+It is found through the ``ganzoo`` entry-point group, exactly like a
+third-party plugin, and is applied first so that third parties can replace
+any of its components by name.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from importlib import resources
+from typing import Any
+
+from ganzoo.hookspecs import hookimpl
+
+from . import dcgan, losses, visualizers
+
+GANZOO_API = 1
+
+
+@hookimpl
+def ganzoo_register_generators(register: Any) -> None:
+    register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
+             description="DCGAN generator sized to the data (Radford et al. 2016)")
+
+
+@hookimpl
+def ganzoo_register_discriminators(register: Any) -> None:
+    register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
+             description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+
+
+@hookimpl
+def ganzoo_register_losses(register: Any) -> None:
+    for name, (factory, description) in losses.FACTORIES.items():
+        register(name, factory, description=description)
+
+
+@hookimpl
+def ganzoo_register_visualizers(register: Any) -> None:
+    register("grid", visualizers.build_grid,
+             description="sample grid from a fixed noise batch, one PNG per epoch")
+    register("losses", visualizers.build_loss_curves,
+             description="loss curves of G, D and each penalty (losses.png)")
+
+
+def _embedded(split: str) -> Any:
+    from ganzoo import data
+
+    return data.load_embedded(split)
+
+
+def _standard(name: str, split: str) -> Any:
+    from ganzoo import data
+
+    return data.load_standard(name, split)
+
+
+@hookimpl
+def ganzoo_register_datasets(register: Any) -> None:
+    register("fashion-mnist-10k", _embedded,
+             description="10,000 Fashion-MNIST training images shipped with ganzoo (offline)",
+             info={"image_shape": [28, 28, 1], "classes": 10, "images": 10000})
+    register("fashion-mnist", partial(_standard, "fashion-mnist"),
+             description="Fashion-MNIST, 60,000 training images (Xiao et al. 2017)",
+             info={"image_shape": [28, 28, 1], "classes": 10, "images": 60000})
+    register("mnist", partial(_standard, "mnist"),
+             description="MNIST handwritten digits, 60,000 training images (LeCun et al. 1998)",
+             info={"image_shape": [28, 28, 1], "classes": 10, "images": 60000})
+    register("cifar10", partial(_standard, "cifar10"),
+             description="CIFAR-10, 50,000 32x32 colour training images (Krizhevsky 2009)",
+             info={"image_shape": [32, 32, 3], "classes": 10, "images": 50000})
+
+
+@hookimpl
+def ganzoo_register_models(register: Any) -> None:
+    from ganzoo.registry import read_file
+
+    path = resources.files(__package__) / "registry.json"
+    with resources.as_file(path) as file:
+        for name, entry in read_file(file).items():
+            register(name, entry, source=os.path.realpath(file))
