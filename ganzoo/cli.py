@@ -166,7 +166,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  hooks: {', '.join(r.hooks) or 'none'}")
         for kind, names in sorted(r.provides.items()):
             plural = kind + ("es" if kind.endswith("s") else "s")
-        click.echo(f"  {plural}: {', '.join(sorted(names))}")
+            click.echo(f"  {plural}: {', '.join(sorted(names))}")
 
 
 @cli.command()

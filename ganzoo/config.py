@@ -155,7 +155,8 @@ def resolve(
         if slot in overrides:
             raw = overrides.pop(slot)
             if slot in LIST_SLOTS:
-                components[slot] = parse_value(slot, raw, list) if isinstance(raw, str) else list(raw)
+                is_text = isinstance(raw, str)
+                components[slot] = parse_value(slot, raw, list) if is_text else list(raw)
             else:
                 components[slot] = str(raw)
     components.setdefault("penalties", [])

@@ -161,12 +161,34 @@ def write(path: str | Path, generator: Any, discriminator: Any, meta: ExportMeta
     return path
 
 
+def load_weights_strictly(model: Any, path: str | Path, what: str) -> None:
+    """Keras' weights-only loader, but any part it skips is an error, not a warning.
+
+    Keras warns and keeps freshly initialised weights when a group is missing; a
+    model sampled from such a file would be silently wrong.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(str(path))
+        except (ValueError, KeyError, OSError) as exc:
+            raise WeightsError(
+                f"{path}: {what} do not fit the model rebuilt from its config ({exc}); "
+                "was it written by another version of the model's plugin?"
+            ) from None
+    skipped = [str(w.message) for w in caught
+               if "freshly-initialized" in str(w.message) or "Skipping" in str(w.message)]
+    if skipped:
+        raise WeightsError(
+            f"{path}: {what} do not fit the model rebuilt from its config "
+            f"({len(skipped)} parts missing, e.g. {skipped[0].split(':')[0]})"
+        )
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def load_into(path: str | Path, generator: Any, discriminator: Any) -> None:
     """Load an export's arrays into freshly built networks (weights only, no code)."""
-    try:
-        container(generator, discriminator).load_weights(str(path))
-    except (ValueError, KeyError, OSError) as exc:
-        raise WeightsError(
-            f"{path}: weights do not fit the model rebuilt from its config ({exc}); "
-            "was it written by another version of the model's plugin?"
-        ) from None
+    load_weights_strictly(container(generator, discriminator), path, "weights")

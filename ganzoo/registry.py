@@ -90,7 +90,8 @@ def validate_entry(name: Any, entry: Any, where: str) -> None:
     def fail(field: str, problem: str) -> None:
         raise ConfigError(f"{where}field {field!r}: {problem}")
 
-    if not isinstance(name, str) or not name or not name.replace("-", "").replace("_", "").isalnum():
+    plain = isinstance(name, str) and name.replace("-", "").replace("_", "").isalnum()
+    if not plain:
         raise ConfigError(f"{where}model names use letters, digits, '-' and '_' only")
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}an entry must be a JSON object")

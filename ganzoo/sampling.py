@@ -95,10 +95,9 @@ def load_checkpoint(path: Path, meta: ExportMeta, catalog: Catalog) -> Loaded:
     _check_catalog(catalog, meta, path)
     gan = build_gan(catalog, meta.config, meta.image_shape, meta.num_classes,
                     policy="float32")
-    try:
-        gan.load_weights(str(path))
-    except (ValueError, KeyError, OSError) as exc:
-        raise WeightsError(f"{path}: checkpoint does not fit the run's model ({exc})") from None
+    from ganzoo.export import load_weights_strictly
+
+    load_weights_strictly(gan, path, "checkpoint weights")
     return Loaded(gan.sampler, gan.discriminator, meta, path)
 
 

@@ -102,7 +102,7 @@ def build_discriminator(ctx: BuildContext) -> Any:
     """image (and a label, when conditional) -> {"logits": (batch, 1)}."""
     import keras
 
-    stages, _, channels = _shape_checks(ctx)
+    stages, _, _ = _shape_checks(ctx)
     filters = int(ctx.get("d_filters"))
     norm = str(ctx.get("d_norm"))
     dropout = float(ctx.get("d_dropout"))

@@ -70,7 +70,7 @@ class Hinge(_Loss):
 
 
 class Wasserstein(_Loss):
-    """The critic's Wasserstein-1 estimate (Arjovsky et al. 2017): D maximises E[D(x)] - E[D(G(z))]."""
+    """Wasserstein-1 critic (Arjovsky et al. 2017): D maximises E[D(x)] - E[D(G(z))]."""
 
     def discriminator_loss(self, real: dict, fake: dict) -> Any:
         return self.ops.mean(fake["logits"]) - self.ops.mean(real["logits"])
