@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ganzoo import __version__
+from ganzoo.components import plural
 from ganzoo.errors import GanzooError
 
 
@@ -165,8 +166,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             continue
         click.echo(f"  hooks: {', '.join(r.hooks) or 'none'}")
         for kind, names in sorted(r.provides.items()):
-            plural = kind + ("es" if kind.endswith("s") else "s")
-            click.echo(f"  {plural}: {', '.join(sorted(names))}")
+            click.echo(f"  {plural(kind)}: {', '.join(sorted(names))}")
 
 
 @cli.command()

@@ -91,11 +91,20 @@ class Catalog:
             known = ", ".join(sorted(self.components.get(kind, {}))) or "none"
             hint = _did_you_mean(name, self.components.get(kind, {}))
             raise ConfigError(
-                f"unknown {kind} {name!r}{hint}; known {kind}s: {known}"
+                f"unknown {kind} {name!r}{hint}; known {plural(kind)}: {known}"
             ) from None
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.components[kind])
+
+
+def plural(kind: str) -> str:
+    """'loss' -> 'losses', 'penalty' -> 'penalties', 'generator' -> 'generators'."""
+    if kind.endswith("s"):
+        return kind + "es"
+    if kind.endswith("y"):
+        return kind[:-1] + "ies"
+    return kind + "s"
 
 
 def _did_you_mean(name: str, choices: Mapping[str, Any] | list[str]) -> str:

@@ -130,6 +130,8 @@ def _check(key: str, value: Any, spec: Param | None, where: str) -> Any:
         raise ConfigError(
             f"{where}{key}={value!r}: expected {spec.type.__name__}, got {type(value).__name__}"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}{key}={value!r}: expected a finite number")
     if spec.choices and value not in spec.choices:
         raise ConfigError(f"{where}{key}={value!r}: choose one of {', '.join(spec.choices)}")
     if spec.minimum is not None and value < spec.minimum:
@@ -155,8 +157,12 @@ def resolve(
         if slot in overrides:
             raw = overrides.pop(slot)
             if slot in LIST_SLOTS:
-                is_text = isinstance(raw, str)
-                components[slot] = parse_value(slot, raw, list) if is_text else list(raw)
+                if isinstance(raw, str):
+                    components[slot] = parse_value(slot, raw, list)
+                elif isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
+                    components[slot] = list(raw)
+                else:
+                    raise ConfigError(f"{slot}: expected a comma-separated list of names")
             else:
                 components[slot] = str(raw)
     components.setdefault("penalties", [])
@@ -166,12 +172,17 @@ def resolve(
     config: dict[str, Any] = {k: p.default for k, p in specs.items()}
     valid = sorted(set(specs) | set(SLOTS))
     for key, value in dict(entry.get("defaults", {})).items():
+        if key in SLOTS:
+            raise ConfigError(
+                f"{entry_where}field 'defaults.{key}': {key!r} is a component slot; "
+                f"name components under 'components', not 'defaults'"
+            )
         if key not in specs:
             raise ConfigError(
                 f"{entry_where}field 'defaults.{key}': unknown hyperparameter"
                 f"{did_you_mean(key, valid)}; valid keys: {', '.join(valid)}"
             )
-        config[key] = _check(key, value, specs[key], f"{entry_where}field 'defaults.")
+        config[key] = _check(key, value, specs[key], f"{entry_where}field 'defaults.{key}': ")
     for key, value in overrides.items():
         if key not in specs:
             raise ConfigError(

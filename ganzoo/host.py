@@ -140,21 +140,24 @@ def load_catalog(
     extra_plugins: Iterable[tuple[str, Any]] = (),
     registry_files: Iterable[str] = (),
 ) -> Catalog:
-    """Discover plugins and collect what they register. Builds nothing."""
+    """Discover plugins and collect what they register. Builds nothing.
+
+    Each plugin's hooks are all called and checked before anything of it is applied,
+    so a plugin that fails half-way leaves no trace (and replaces no built-in).
+    """
     pm, records = build_plugin_manager(extra_plugins)
     catalog = Catalog(plugins=records)
-    order = _plugin_order(records)
-
-    for kind, hook_name in _KIND_HOOKS.items():
-        impls = {impl.plugin_name: impl for impl in getattr(pm.hook, hook_name).get_hookimpls()}
-        for plugin_name in order:
-            if plugin_name in impls and records[plugin_name].error is None:
-                _call(catalog, records[plugin_name], impls[plugin_name], kind)
-
-    model_impls = {i.plugin_name: i for i in pm.hook.ganzoo_register_models.get_hookimpls()}
-    for plugin_name in order:
-        if plugin_name in model_impls and records[plugin_name].error is None:
-            _call(catalog, records[plugin_name], model_impls[plugin_name], "model")
+    hooks = {**_KIND_HOOKS, "model": "ganzoo_register_models"}
+    impls = {
+        kind: {impl.plugin_name: impl for impl in getattr(pm.hook, name).get_hookimpls()}
+        for kind, name in hooks.items()
+    }
+    for plugin_name in _plugin_order(records):
+        record = records[plugin_name]
+        staged = _collect(record, {kind: by[plugin_name] for kind, by in impls.items()
+                                   if plugin_name in by})
+        if staged is not None:
+            _apply(catalog, record, staged)
 
     from ganzoo import registry
 
@@ -163,32 +166,39 @@ def load_catalog(
     return catalog
 
 
-def _call(catalog: Catalog, record: PluginRecord, impl: Any, kind: str) -> None:
-    staged: list[tuple[str, Any]] = []
+_Staged = list[tuple[str, str, Any, dict[str, Any]]]
 
-    def register(name: str, factory: Any = None, **kwargs: Any) -> None:
-        staged.append((name, (factory, kwargs)))
 
-    try:
-        impl.function(register=register)
+def _collect(record: PluginRecord, impls: dict[str, Any]) -> _Staged | None:
+    """Call every hook of one plugin; None (and record.error set) if any of them fails."""
+    staged: _Staged = []
+    for kind, impl in impls.items():
+
+        def register(name: str, factory: Any = None, _kind: str = kind, **kwargs: Any) -> None:
+            if _kind != "model":
+                _check_registration(_kind, name, factory, kwargs)
+            staged.append((_kind, name, factory, kwargs))
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:
+            record.error = f"hook {impl.function.__name__} raised {type(exc).__name__}: {exc}"
+            return None
+    return staged
+
+
+def _apply(catalog: Catalog, record: PluginRecord, staged: _Staged) -> None:
+    from ganzoo import registry
+
+    for kind, name, value, kwargs in staged:
         if kind == "model":
-            from ganzoo import registry
-
-            for name, (entry, kwargs) in staged:
-                registry.add_entry(
-                    catalog, name, entry, plugin=record.name, source=kwargs.get("source")
-                )
+            registry.add_entry(catalog, name, value, plugin=record.name,
+                               source=kwargs.get("source"))
         else:
-            for name, (factory, kwargs) in staged:
-                _add_component(catalog, record, kind, name, factory, kwargs)
-    except Exception as exc:
-        record.error = f"hook {impl.function.__name__} raised {type(exc).__name__}: {exc}"
-        _forget(catalog, record.name)
+            _add_component(catalog, record, kind, name, value, kwargs)
 
 
-def _add_component(
-    catalog: Catalog, record: PluginRecord, kind: str, name: str, factory: Any, kwargs: dict
-) -> None:
+def _check_registration(kind: str, name: Any, factory: Any, kwargs: dict) -> None:
     if not isinstance(name, str) or not name:
         raise TypeError(f"{kind} names must be non-empty strings, got {name!r}")
     if not callable(factory):
@@ -196,6 +206,13 @@ def _add_component(
     unknown = set(kwargs) - {"description", "params", "info"}
     if unknown:
         raise TypeError(f"{kind} {name!r}: unknown register() arguments {sorted(unknown)}")
+    if not isinstance(kwargs.get("params") or {}, dict):
+        raise TypeError(f"{kind} {name!r}: params must be a dict of defaults")
+
+
+def _add_component(
+    catalog: Catalog, record: PluginRecord, kind: str, name: str, factory: Any, kwargs: dict
+) -> None:
     component = Component(
         kind=kind,
         name=name,
@@ -216,13 +233,3 @@ def _add_component(
             return
     catalog.components[kind][name] = component
     record.provides.setdefault(kind, []).append(name)
-
-
-def _forget(catalog: Catalog, plugin: str) -> None:
-    """Drop everything a plugin registered, so that a half-registered plugin is not used."""
-    for kind in KINDS:
-        for name in [n for n, c in catalog.components[kind].items() if c.plugin == plugin]:
-            del catalog.components[kind][name]
-    for name in [n for n, (_, p, _) in catalog.models.items() if p == plugin]:
-        del catalog.models[name]
-    catalog.plugins[plugin].provides = {}

@@ -1,0 +1,126 @@
+"""Listing commands and imports stay light: checked in fresh interpreters, where no other
+test can have imported TensorFlow already."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# ganzoo modules that must import without TensorFlow or Keras (gan.py and callbacks.py are
+# the ones meant to be imported only once a model is built).
+LIGHT_MODULES = [
+    "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
+    "ganzoo.config", "ganzoo.data", "ganzoo.errors", "ganzoo.export", "ganzoo.files",
+    "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry", "ganzoo.runs",
+    "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+]
+
+_REPORT = """
+import json, sys
+print("\\n@@" + json.dumps({m: m in sys.modules for m in ("tensorflow", "keras")}))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GANZOO_")}
+    env["GANZOO_OFFLINE"] = "1"
+    return env
+
+
+def run_python(code: str, cwd: Path) -> tuple[str, dict[str, bool]]:
+    """Run code in a fresh interpreter; returns (its stdout before the report, report)."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code) + _REPORT],
+                          capture_output=True, text=True, cwd=cwd, env=_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out, _, report = proc.stdout.rpartition("\n@@")
+    return out, json.loads(report)
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
+    code = f"""
+    from ganzoo.cli import cli
+    try:
+        code = cli.main(args={args!r}, prog_name="ganzoo", standalone_mode=False, obj={{}})
+    except SystemExit as exc:
+        code = exc.code
+    assert code in (None, 0), code
+    """
+    return run_python(code, cwd)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--help"], "Commands:"),
+    (["list"], "dcgan"),
+    (["list", "--json"], '"name": "dcgan"'),
+    (["info", "dcgan"], "hyperparameters"),
+    (["plugins"], "ganzoo_register_models"),
+])
+def test_listing_commands_import_neither_tensorflow_nor_keras(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    out, loaded = run_cli(args, tmp_path)
+    assert expected in out
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_import_ganzoo_and_light_modules(tmp_path: Path) -> None:
+    out, loaded = run_python(f"""
+    import importlib
+    for name in {LIGHT_MODULES!r}:
+        importlib.import_module(name)
+    print("imported", len({LIGHT_MODULES!r}))
+    """, tmp_path)
+    assert f"imported {len(LIGHT_MODULES)}" in out
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_import_every_plugin_module(tmp_path: Path) -> None:
+    out, loaded = run_python("""
+    import importlib, pkgutil
+    import ganzoo_plugins
+    names = sorted(m.name for m in pkgutil.iter_modules(ganzoo_plugins.__path__))
+    for name in names:
+        importlib.import_module("ganzoo_plugins." + name)
+    print(",".join(names))
+    """, tmp_path)
+    names = out.strip().split(",")
+    expected = sorted(p.stem for p in (REPO / "plugins").glob("*.py") if p.stem != "__init__")
+    assert names == expected
+    assert "builtin" in names
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_loading_the_catalog_imports_neither(tmp_path: Path) -> None:
+    out, loaded = run_python("""
+    from ganzoo.host import load_catalog
+    cat = load_catalog()
+    print(sorted(cat.models), cat.plugins["builtin"].error)
+    """, tmp_path)
+    assert out.strip() == "['dcgan'] None"
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_list_wall_time(tmp_path: Path, capsys: Any) -> None:
+    """Prints how long `ganzoo list` takes; speed limits live in the benchmarks."""
+    exe = shutil.which("ganzoo")
+    cmd = [exe, "list"] if exe else [sys.executable, "-c",
+                                     "from ganzoo.cli import main; main(['list'])"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                          timeout=120)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    assert any(line.split()[:2] == ["dcgan", "builtin"] for line in proc.stdout.splitlines())
+    with capsys.disabled():
+        print(f"\n`{' '.join(Path(c).name for c in cmd[:2])}` wall time: {seconds:.3f} s")
