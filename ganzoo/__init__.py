@@ -7,7 +7,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ganzoo.api import build, build_networks, catalog, export_run, list_models, load, sample, train
+from ganzoo.api import (
+    build,
+    build_networks,
+    catalog,
+    export_run,
+    list_models,
+    load,
+    resume,
+    sample,
+    train,
+)
 from ganzoo.errors import GanzooError
 
 __all__ = [
@@ -19,6 +29,7 @@ __all__ = [
     "export_run",
     "list_models",
     "load",
+    "resume",
     "sample",
     "train",
 ]
