@@ -11,11 +11,13 @@ import datetime as _dt
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import GanzooError
+from ganzoo.files import can_write
 
 CONFIG = "config.json"
 LOCK = ".lock"
@@ -51,8 +53,12 @@ def check_run_dir(model: str, out: str | Path | None, overwrite: bool = False) -
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise GanzooError(f"--out {path}: {ancestor} is a file, not a folder")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise GanzooError(f"--out {path}: cannot write to {ancestor} (permission denied)")
+    if not can_write(ancestor):
+        raise GanzooError(f"--out {path}: cannot write to {ancestor} "
+                          "(permission denied or read-only)")
+    holder = lock_holder(path)
+    if holder is not None:
+        raise GanzooError(_in_use(path, holder))
     return path
 
 
@@ -125,28 +131,44 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def lock_holder(run_dir: Path) -> int | None:
+    """The PID of the live process that holds `run_dir`'s lock, or None."""
+    try:
+        pid = int((run_dir / LOCK).read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    return pid if pid and pid != os.getpid() and _pid_alive(pid) else None
+
+
+def _in_use(run_dir: Path, pid: int) -> str:
+    return (f"{run_dir} is in use by another ganzoo process (pid {pid}); "
+            "wait for it or choose another folder")
+
+
 @contextlib.contextmanager
 def locked(run_dir: Path) -> Iterator[None]:
     """Hold the run folder's lock; a lock left by a dead process is taken over."""
     lock = run_dir / LOCK
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _pid_alive(pid):
-                raise GanzooError(
-                    f"{run_dir} is in use by another ganzoo process (pid {pid}); "
-                    "wait for it or choose another folder"
-                ) from None
-            lock.unlink(missing_ok=True)
-            continue
+    # The PID is written first under another name, then hard-linked into place: the
+    # lock never exists without its PID, and link() fails if it is there already.
+    fd, tmp_name = tempfile.mkstemp(prefix=".lock-", dir=run_dir)
+    try:
         with os.fdopen(fd, "w") as f:
             f.write(str(os.getpid()))
-        break
+        for _ in range(3):
+            try:
+                os.link(tmp_name, lock)
+                break
+            except FileExistsError:
+                pid = lock_holder(run_dir)
+                if pid is not None:
+                    raise GanzooError(_in_use(run_dir, pid)) from None
+                lock.unlink(missing_ok=True)  # left by a process that is gone
+        else:
+            raise GanzooError(f"{run_dir}: cannot take the run folder's lock {lock}; "
+                              "another process keeps taking it")
+    finally:
+        os.unlink(tmp_name)
     try:
         yield
     finally:

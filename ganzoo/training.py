@@ -351,7 +351,7 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
 def _restore(gan: Any, path: Path, state: Mapping[str, Any], p: Plan) -> None:
     from ganzoo.callbacks import set_rng_state
     from ganzoo.errors import WeightsError
-    from ganzoo.export import load_weights_strictly
+    from ganzoo.export import CHECKPOINT_DTYPES, load_weights_strictly
 
     position = state.get("data_position") or {}
     if (position.get("steps_per_epoch") != p.steps_per_epoch
@@ -359,7 +359,7 @@ def _restore(gan: Any, path: Path, state: Mapping[str, Any], p: Plan) -> None:
         raise WeightsError(f"{path}: its data position ({position}) does not fit the run's "
                            f"config ({p.steps_per_epoch} steps per epoch, seed "
                            f"{p.config['seed']})")
-    load_weights_strictly(gan, path, "checkpoint weights")
+    load_weights_strictly(gan, path, "checkpoint weights", CHECKPOINT_DTYPES)
     try:
         set_rng_state(gan, state.get("rng") or [])
     except (ValueError, TypeError) as exc:
