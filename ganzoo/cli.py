@@ -36,7 +36,7 @@ class _Group(click.Group):
         except GanzooError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise _UserError(str(exc)) from None
+            raise _UserError(" ".join(str(exc).split())) from None  # always one line
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

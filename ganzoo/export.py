@@ -67,25 +67,32 @@ def check_structure(f: Any, path: Path, dtypes: tuple[str, ...] = ("float32",)) 
     """
     import h5py
 
-    def link(name: str, what: Any) -> None:
-        if not isinstance(what, h5py.HardLink):
-            raise WeightsError(f"{path}: {name} is a {type(what).__name__}; ganzoo weights "
-                               "files hold only plain groups and arrays; refused")
+    problems: list[str] = []  # raising inside h5py's visit callbacks is not safe
 
-    def item(name: str, obj: Any) -> None:
+    def link(name: str, what: Any) -> bool | None:
+        if not isinstance(what, h5py.HardLink):
+            problems.append(f"{name} is a {type(what).__name__}; ganzoo weights files hold "
+                            "only plain groups and arrays")
+        return True if problems else None
+
+    def item(name: str, obj: Any) -> bool | None:
         if not isinstance(obj, h5py.Dataset):
-            return
+            return None
         if obj.is_virtual or obj.external or obj.id.get_create_plist().get_nfilters():
-            raise WeightsError(f"{path}: array {name} is virtual, external or filtered; "
-                               "ganzoo weights files hold plain arrays only; refused")
-        if str(obj.dtype) not in dtypes:
-            raise WeightsError(f"{path}: array {name} has dtype {obj.dtype}, expected "
-                               f"{' or '.join(dtypes)}; refused")
-        if obj.size > _MAX_ARRAY_ELEMENTS:
-            raise WeightsError(f"{path}: array {name} has {obj.size} elements; refused")
+            problems.append(f"array {name} is virtual, external or filtered; ganzoo weights "
+                            "files hold plain arrays only")
+        elif str(obj.dtype) not in dtypes:
+            problems.append(f"array {name} has dtype {obj.dtype}, expected "
+                            f"{' or '.join(dtypes)}")
+        elif obj.size > _MAX_ARRAY_ELEMENTS:
+            problems.append(f"array {name} has {obj.size} elements")
+        return True if problems else None
 
     f.visititems_links(link)
-    f.visititems(item)
+    if not problems:
+        f.visititems(item)
+    if problems:
+        raise WeightsError(f"{path}: {problems[0]}; refused")
 
 
 def _attrs(f: Any, path: Path) -> dict[str, Any]:
@@ -267,8 +274,10 @@ def load_weights_strictly(model: Any, path: str | Path, what: str,
         try:
             model.load_weights(str(path))
         except (ValueError, KeyError, OSError, TypeError, RuntimeError) as exc:
+            reason = " ".join(str(exc).split())
+            reason = reason if len(reason) <= 200 else reason[:200] + "..."
             raise WeightsError(
-                f"{path}: {what} do not fit the model rebuilt from its config ({exc}); "
+                f"{path}: {what} do not fit the model rebuilt from its config ({reason}); "
                 "was it written by another version of the model's plugin?"
             ) from None
     skipped = [str(w.message) for w in caught
