@@ -42,6 +42,7 @@ class Throughput(keras.callbacks.Callback):
         self._last: float | None = None
         self.total_images = 0
         self.train_seconds = 0.0
+        self._epoch_start = (0, 0.0)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         if self._last is None:
@@ -56,8 +57,14 @@ class Throughput(keras.callbacks.Callback):
         if logs is not None:
             logs["images_per_sec"] = self.images_per_step / elapsed
 
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = (self.total_images, self.train_seconds)
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._last = None  # do not count visualizers and checkpoints as training time
+        images, seconds = self._epoch_start
+        if logs is not None and self.train_seconds > seconds:
+            logs["images_per_sec"] = (self.total_images - images) / (self.train_seconds - seconds)
 
 
 class StepCounter(keras.callbacks.Callback):
