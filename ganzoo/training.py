@@ -461,7 +461,7 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
     if not interrupted:
         for path in run_visualizers(counter.epoch, True):
             files.setdefault(path.stem, path)
-    rate = throughput.total_images / max(throughput.train_seconds, 1e-9)
+    rate = throughput.rate
     result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
                        epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
                        precision=b.policy, stopped=stopped, files=files,
