@@ -88,6 +88,8 @@ def plan(
     data = open_dataset(catalog, spec)
     if len(data) == 0:
         raise DataError(f"data set {spec!r} holds no images")
+    if spec not in catalog.components["dataset"]:
+        spec = str(Path(spec).resolve())  # so that `ganzoo resume` finds it from anywhere
     p = Plan(model=model, plugin=plugin, entry=dict(entry), config=config, data=data,
              catalog=catalog, dataset=spec)
     if p.steps_per_epoch == 0:
@@ -219,8 +221,18 @@ def _build(p: Plan, policy: str | None = None) -> _Build:
     gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
     data_info = {"name": data.name, "source": data.source, "images": len(data),
                  "image_shape": list(data.image_shape), "num_classes": data.num_classes,
-                 "class_names": list(data.class_names)}
+                 "class_names": list(data.class_names), "fingerprint": fingerprint(data)}
     return _Build(gan, policy, data_info, tf.__version__, keras.__version__)
+
+
+def fingerprint(data: ImageData) -> str:
+    """SHA-256 of the images and labels: `ganzoo resume` refuses data that changed."""
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(data.images).data)
+    if data.labels is not None:
+        digest.update(np.ascontiguousarray(data.labels).data)
+    return digest.hexdigest()
 
 
 def _announce(p: Plan, b: _Build, version: str, echo: Callable[[str], None]) -> None:
@@ -275,9 +287,11 @@ def plan_from_run(run: Mapping[str, Any], run_dir: Path, catalog: Catalog) -> Pl
     from ganzoo.errors import ConfigError
 
     where = run_dir / "config.json"
-    entry, stored = run["entry"], run["config"]
-    if not isinstance(entry, dict) or not isinstance(stored, dict):
-        raise ConfigError(f"{where}: 'entry' and 'config' must be JSON objects")
+    entry, stored, want = run["entry"], run["config"], run["data"]
+    if not all(isinstance(v, dict) for v in (entry, stored, want)) or not isinstance(
+            run["model"], str):
+        raise ConfigError(f"{where}: 'entry', 'config' and 'data' must be JSON objects and "
+                          "'model' a string; the file was edited or damaged")
     try:
         registry.validate_entry(run["model"], entry, "")
         registry.check_references(catalog, str(run["model"]), entry, str(run.get("plugin")),
@@ -285,16 +299,17 @@ def plan_from_run(run: Mapping[str, Any], run_dir: Path, catalog: Catalog) -> Pl
         config = resolve(entry, catalog, stored)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    spec = str(run.get("dataset") or run["data"].get("name") or "")
+    spec = str(run.get("dataset") or want.get("name") or "")
     data = open_dataset(catalog, spec)
     p = Plan(model=str(run["model"]), plugin=str(run.get("plugin", "")), entry=dict(entry),
              config=config, data=data, catalog=catalog, dataset=spec)
-    want = run["data"]
-    if len(data) != want.get("images") or list(data.image_shape) != want.get("image_shape"):
+    if (len(data) != want.get("images") or list(data.image_shape) != want.get("image_shape")
+            or want.get("fingerprint", fingerprint(data)) != fingerprint(data)):
         raise DataError(
             f"{run_dir}: the data set {spec!r} has changed since the run started "
-            f"({len(data)} images {list(data.image_shape)}, the run used {want.get('images')} "
-            f"{want.get('image_shape')}); resume needs the same data"
+            f"(now {len(data)} images {list(data.image_shape)}, the run used "
+            f"{want.get('images')} {want.get('image_shape')}, or other pixels); resume needs "
+            "the same data"
         )
     return p
 

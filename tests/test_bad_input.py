@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -387,7 +386,18 @@ def test_resume_with_a_damaged_config() -> None:
     fails_cleanly(["resume", "run"], "unreadable run config")
 
 
-def test_environment_is_not_changed_by_failures() -> None:
-    """The failures above ran in-process; they must not leave TensorFlow imported or
-    environment variables set (a guard for the tests themselves)."""
-    assert "GANZOO_PRECISION" not in os.environ
+def test_resume_with_data_that_changed(catalog: object) -> None:
+    """Other pixels than the run trained on (same count and shape): refused, since the
+    resumed run could not match the uninterrupted one."""
+    from ganzoo.config import resolve
+
+    np.save("d.npy", np.zeros((64, 28, 28, 1), np.uint8))
+    entry = catalog.models["dcgan"][0]
+    Path("run").mkdir()
+    Path("run/config.json").write_text(json.dumps({
+        "model": "dcgan", "plugin": "builtin", "entry": entry,
+        "config": resolve(entry, catalog, {}), "dataset": str(Path("d.npy").resolve()),
+        "precision": "float32",
+        "data": {"name": "d.npy", "images": 64, "image_shape": [28, 28, 1],
+                 "fingerprint": "0" * 64}}), encoding="utf-8")
+    fails_cleanly(["resume", "run"], "the data set", "has changed since the run started")
