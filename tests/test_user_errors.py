@@ -3,7 +3,8 @@
 Each case prepares its files in the test's working folder, hashes the whole folder,
 runs the command through the CLI, and checks the message, the exit code and that
 the folder hashes the same afterwards (nothing written, nothing lost).
-Only the cases marked ``tf`` build a network.
+Only the cases marked ``tf`` build a network. (The file sorts after test_cli_basic.py,
+whose last test checks that nothing imported TensorFlow before it.)
 """
 
 from __future__ import annotations
