@@ -103,20 +103,24 @@ RUN_OUTPUTS = (CONFIG, "metrics.csv", "summary.json", "grid.png", "losses.png",
 def clear_run_dir(path: Path) -> None:
     """Remove an earlier run's outputs before a new run writes there (``--overwrite``),
     so that its checkpoints cannot be resumed into the new run."""
+    try:
+        model = json.loads((path / CONFIG).read_text(encoding="utf-8")).get("model")
+    except (OSError, ValueError, AttributeError):
+        model = None
+    if isinstance(model, str) and (path / f"{model}.weights.h5").is_file():
+        (path / f"{model}.weights.h5").unlink()  # its export; other .weights.h5 files stay
     for name in RUN_OUTPUTS:
         target = path / name
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
         elif target.exists() or target.is_symlink():
             target.unlink()
-    for export in path.glob("*.weights.h5"):
-        export.unlink()
 
 
 def remove_temporaries(run_dir: Path) -> None:
     """Delete half-written files a killed process left (``files.atomic_path`` names)."""
     for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
-        for tmp in folder.glob(".*.tmp*"):
+        for tmp in [*folder.glob(".*.tmp*"), *folder.glob(".lock-*")]:
             if tmp.is_file():
                 tmp.unlink(missing_ok=True)
 

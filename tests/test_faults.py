@@ -126,11 +126,15 @@ def test_overwrite_removes_the_old_runs_checkpoints(data: Path) -> None:
     old = Path("r/checkpoints")
     old.mkdir(parents=True)
     (old / "ckpt-00000999.weights.h5").write_bytes(b"old")
-    Path("r/config.json").write_text("{}", encoding="utf-8")
+    Path("r/config.json").write_text('{"model": "old"}', encoding="utf-8")
+    Path("r/old.weights.h5").write_bytes(b"old export")
     Path("r/notes.txt").write_text("mine", encoding="utf-8")
+    Path("r/mine.weights.h5").write_bytes(b"someone's own file")
     result = invoke("run", "dcgan", "--dataset", str(data), "--steps", "2", "--out", "r",
                     "--overwrite", *TINY)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in old.glob("ckpt-*")) == ["ckpt-00000002.weights.h5"]
+    assert not Path("r/old.weights.h5").exists()
     assert Path("r/notes.txt").read_text() == "mine"  # not a run output: left alone
+    assert Path("r/mine.weights.h5").exists()
     assert not Path("r/.lock").exists()
