@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 LIGHT_MODULES = [
     "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
     "ganzoo.config", "ganzoo.data", "ganzoo.errors", "ganzoo.export", "ganzoo.files",
-    "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry", "ganzoo.runs",
+    "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.interrupts", "ganzoo.registry",
+    "ganzoo.runs",
     "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
 ]
 
@@ -65,6 +66,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
+    (["resume", "--help"], "Continue an interrupted run"),
 ])
 def test_listing_commands_import_neither_tensorflow_nor_keras(
     tmp_path: Path, args: list[str], expected: str
