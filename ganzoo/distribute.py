@@ -23,6 +23,7 @@ before anything is built; everything else imports TensorFlow lazily.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -79,14 +80,22 @@ def check_name(name: str) -> None:
 
 
 def make_strategy(name: str) -> Any:
-    """The tf.distribute strategy called `name`.
+    """The tf.distribute strategy called `name`, the same object for every run of a process.
 
     Call it before any other TensorFlow work: multi-worker collectives must be
-    configured before TensorFlow initialises its devices.
+    configured before TensorFlow initialises its devices. A second strategy of
+    one kind in the same process would reuse the first one's collective keys,
+    which TensorFlow holds per process, and its all-reduces would meet the
+    first one's (a shape-mismatch error); so a process keeps one of each.
     """
+    check_name(name)
+    return _strategy(name)
+
+
+@functools.cache
+def _strategy(name: str) -> Any:
     from ganzoo.runtime import import_tensorflow
 
-    check_name(name)
     tf = import_tensorflow()
     if name == "default":
         return tf.distribute.get_strategy()
@@ -128,8 +137,7 @@ def check_batch(batch_size: int, strategy: Any) -> None:
 def is_chief(strategy: Any) -> bool:
     """True on the one worker that writes the run folder (always, outside multi-worker)."""
     resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not getattr(strategy.extended, "_in_multi_worker_mode",
-                                       lambda: False)():
+    if resolver is None or not _multi_worker(strategy):
         return True
     task_type, task_id = resolver.task_type, resolver.task_id
     if task_type in (None, "chief"):
@@ -173,8 +181,27 @@ def fit_scope(model: Any, strategy: Any) -> Iterator[None]:
     instead, which is what Keras does for a model built outside any scope.
     """
     model._distribute_strategy = None
-    with strategy.scope():
-        yield
+    step = model.train_step
+    wrapped = _multi_worker(strategy)
+    if wrapped:
+        # Keras reduces a step's logs across workers with reduce(MEAN, axis=0), which
+        # fails on scalars; a (1,) value per replica reduces to the scalar mean.
+        import keras
+
+        def train_step(data: Any) -> dict[str, Any]:
+            return {k: keras.ops.reshape(v, (1,)) for k, v in step(data).items()}
+
+        model.train_step = train_step
+    try:
+        with strategy.scope():
+            yield
+    finally:
+        if wrapped:
+            del model.train_step
+
+
+def _multi_worker(strategy: Any) -> bool:
+    return bool(getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)())
 
 
 def shard_dataset(dataset: Any, strategy: Any) -> Any:
