@@ -21,9 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 # the ones meant to be imported only once a model is built).
 LIGHT_MODULES = [
     "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
-    "ganzoo.config", "ganzoo.data", "ganzoo.errors", "ganzoo.export", "ganzoo.files",
-    "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry", "ganzoo.runs",
-    "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
+    "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
+    "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
 ]
 
 _REPORT = """
