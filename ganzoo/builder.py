@@ -163,7 +163,8 @@ def build_gan(
         generator, discriminator, loss,
         latent_dim=ctx.latent_dim, num_classes=ctx.num_classes, conditional=ctx.conditional,
         d_labels=ctx.discriminator_conditional, code_categorical=ctx.code_categorical,
-        code_continuous=ctx.code_continuous, penalties=penalties, d_steps=config["d_steps"], update=config["update"],
+        code_continuous=ctx.code_continuous, penalties=penalties,
+        d_steps=config["d_steps"], update=config["update"],
         clip_value=config["clip_value"], generator_ema=ema, ema=config["ema"],
         seed=int(config["seed"]), name="gan",
     )

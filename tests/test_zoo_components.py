@@ -94,7 +94,7 @@ def test_gradient_penalty_interpolates_per_example_not_per_pixel() -> None:
     # x_hat = alpha: one alpha per example, the same for every pixel, and they differ.
     assert np.allclose(per_example, per_example[:, :1])
     assert len(np.unique(per_example[:, 0].round(6))) == 6
-    assert ((0 <= per_example) & (per_example <= 1)).all()
+    assert ((per_example >= 0) & (per_example <= 1)).all()
 
 
 def test_gradient_penalty_value_on_known_critics() -> None:
