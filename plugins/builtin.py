@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import auxiliary, began, dcgan, losses, penalties, visualizers
+from . import auxiliary, began, dcgan, losses, penalties, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -26,6 +26,8 @@ def ganzoo_register_generators(register: Any) -> None:
     register("began", began.build_generator, params=began.GENERATOR_PARAMS,
              description="BEGAN decoder: 3x3 convs with ELU, nearest upsampling "
                          "(Berthelot et al. 2017)")
+    register("tf-tutorial", tutorial.build_generator,
+             description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
 
 
 @hookimpl
@@ -36,6 +38,8 @@ def ganzoo_register_discriminators(register: Any) -> None:
     register("began", began.build_discriminator, params=began.DISCRIMINATOR_PARAMS,
              description="BEGAN autoencoder; its logits are per-example reconstruction "
                          "energies (Berthelot et al. 2017)")
+    register("tf-tutorial", tutorial.build_discriminator,
+             description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
 
 
 @hookimpl
