@@ -52,7 +52,9 @@ def build_loss_curves(ctx: BuildContext) -> Any:
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
 
-        keys = [k for k in rows[0] if k.endswith("_loss") or k in run.config.get("penalties", [])]
+        penalties = list(run.config.get("penalties", []))
+        terms = set(penalties) | {f"{p}_g" for p in penalties}  # D and G parts of terms
+        keys = [k for k in rows[0] if k.endswith("_loss") or k in terms]
         steps = np.array([r.get("step", i) for i, r in enumerate(rows)])
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
         window = max(1, len(rows) // 50)
