@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ganzoo_plugins import losses as builtin_losses
 
 import ganzoo
 from ganzoo import hookspecs, host, registry
@@ -19,6 +18,7 @@ from ganzoo.config import resolve
 from ganzoo.errors import ConfigError
 from ganzoo.hookspecs import hookimpl
 from ganzoo.host import build_plugin_manager, load_catalog
+from ganzoo_plugins import losses as builtin_losses
 
 BUILTIN_HOOKS = {
     "ganzoo_register_generators",
