@@ -276,6 +276,47 @@ def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
     click.echo(f"wrote {path}")
 
 
+@cli.command()
+@click.argument("source", type=click.Path())
+@click.option("--kind", required=True, metavar="K",
+              help="Visualizer: grid, compare, losses, metrics, histogram, interpolation, "
+                   "progress, neighbours, or one a plugin adds (`ganzoo plugins`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write; its suffix picks the file when a kind writes several "
+                   "(interpolation: .png or .gif; histogram, neighbours: .png or .json).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the views' noise and real-image choice (default: the run's).")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | None,
+              overwrite: bool) -> None:
+    """Draw one visualizer's view of SOURCE: a run folder or an exported .weights.h5 file."""
+    from ganzoo import viewer
+    from ganzoo.files import check_writable_output
+
+    cat = _catalog(ctx)
+    cat.get("visualizer", kind)  # an unknown kind fails before anything is loaded
+    check_writable_output(out, overwrite)
+    path = viewer.visualize(source, kind, out, cat, seed=seed)
+    click.echo(f"wrote {kind} of {source} to {path}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE.html", default=None,
+              help="Where to write the page (default RUN_DIR/report.html, replaced each time).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out FILE.")
+def report(run_dir: str, out: str | None, overwrite: bool) -> None:
+    """Write a run as one self-contained HTML page: config, plots, metrics, files."""
+    from ganzoo import report as report_mod
+    from ganzoo.files import check_writable_output
+
+    if out is not None:
+        check_writable_output(out, overwrite)
+    path = report_mod.write_report(run_dir, out)
+    click.echo(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="ganzoo", obj={})
 

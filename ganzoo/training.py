@@ -23,7 +23,7 @@ from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
 from ganzoo.errors import DataError
 from ganzoo.files import write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.visualize import VisualContext, as_unit
 
 
 def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
@@ -194,22 +194,31 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                                   bool(config["conditional"]))
 
     grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+    conditional = bool(config["conditional"]) and data.num_classes > 0
 
-    def grid_samples() -> np.ndarray:
-        z = keras.ops.convert_to_tensor(grid_z)
-        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
-        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Samples of the weight-averaged generator in [0, 1], in batches."""
+        outs = []
+        for start in range(0, len(z), 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ys = None if labels is None else keras.ops.convert_to_tensor(
+                labels[start:start + 500])
+            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
+        return to_unit(np.concatenate(outs))
 
     visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
                    for name in config["visualizers"]]
     counter = cb.StepCounter(p.total_steps)
-    real = data.images[:100].astype(np.float32) / 255.0
+    real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
         ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
-                            step=counter.step, final=final, grid_samples=grid_samples,
+                            step=counter.step, final=final,
+                            grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real)
+                            real_samples=real, generate=generate, latent_dim=gan.latent_dim,
+                            num_classes=data.num_classes if conditional else 0,
+                            training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
         for _, visualizer in visualizers:
             written.extend(visualizer(ctx) or [])
