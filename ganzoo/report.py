@@ -169,7 +169,7 @@ def build_html(run_dir: str | Path, exclude: Path | None = None) -> str:
         parts.append(f"<h2>Samples</h2><figure><figcaption>{_e(caption)}</figcaption>"
                      f'<img alt="{_e(caption)}" src="{data_uri(path)}"></figure>')
 
-    summary_rows = [(k, v) for k, v in summary.items()]
+    summary_rows = [(k, "-" if v is None else v) for k, v in summary.items()]
     final = _last_row(run_dir / "metrics.csv")
     evaluation = _last_row(run_dir / "eval.csv")
     metric_rows = [(k, v, "metrics.csv") for k, v in final.items()]
