@@ -16,7 +16,7 @@ Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
 - loss:          an object with `discriminator_loss(real, fake)` and
                  `generator_loss(real, fake)` over discriminator output dicts.
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss.
-- visualizer:    a callable `(run: VisualContext, out: Path) -> list[Path]`.
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
 - dataset:       a callable `(split: str) -> ganzoo.data.ImageData`.
 
 See docs/PLUGINS.md for the full reference.
