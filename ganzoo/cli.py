@@ -227,6 +227,7 @@ def _report(result: Any) -> None:
         click.echo(f"  {label + ':':<13} {value}")
     if result.export_path:
         click.echo(f"next: ganzoo sample {run_dir} --n 64 --out samples.png")
+    click.echo(f"      ganzoo report {run_dir}   (the run as one HTML page)")
 
 
 @cli.command()

@@ -37,6 +37,10 @@ _NEIGHBOUR_SALT = 6_000_001
 INTERPOLATION_PARAMS = {"interp_rows": 6, "interp_steps": 10}
 NEIGHBOUR_PARAMS = {"nn_samples": 8, "nn_k": 5}
 
+#: progress.gif frames are at most this wide (a 25-epoch GIF of full-size grids is megabytes)
+PROGRESS_WIDTH = 320
+#: and show at most this many epochs, evenly spaced
+PROGRESS_FRAMES = 13
 #: Caption strip height and the gap between panels, in pixels.
 CAPTION = 16
 GAP = 8
@@ -125,7 +129,8 @@ _EPOCH_FILE = re.compile(r"epoch_(\d+)\.png$")
 
 def build_progress(ctx: BuildContext | None) -> Any:
     def progress(run: VisualContext) -> list[Path]:
-        """progress.gif: the per-epoch grids (samples/epoch_NNN.png) as one animation.
+        """progress.gif: the per-epoch grids (samples/epoch_NNN.png) as one animation, at
+        most 320 pixels wide and 13 frames (evenly spaced epochs), so it stays small.
 
         List it after ``grid`` so that the epoch just finished is included.
         """
@@ -138,12 +143,19 @@ def build_progress(ctx: BuildContext | None) -> Any:
         if not found:
             return run.skip("the training-progress GIF needs per-epoch grids: train with the "
                             "'grid' visualizer")
+        if len(found) > PROGRESS_FRAMES:  # evenly spaced epochs, the first and the last kept
+            keep = np.unique(np.linspace(0, len(found) - 1, PROGRESS_FRAMES).round().astype(int))
+            found = [found[i] for i in keep]
         frames = []
+        size: tuple[int, int] | None = None
         for epoch, path in found:
             with Image.open(path) as img:
                 img = img.convert("RGB" if img.mode not in ("L", "LA") else "L")
-                if frames and img.size != (frames[0].shape[1], frames[0].shape[0] - CAPTION):
-                    img = img.resize((frames[0].shape[1], frames[0].shape[0] - CAPTION))
+                if size is None:  # grids were enlarged by repeating pixels: undo that
+                    factor = -(-img.width // PROGRESS_WIDTH)
+                    size = (img.width // factor, img.height // factor)
+                if img.size != size:
+                    img = img.resize(size, Image.Resampling.BOX)
                 array = np.asarray(img, dtype=np.uint8)
             array = array[..., None] if array.ndim == 2 else array
             frames.append(captioned(array, f"epoch {epoch}", CAPTION))

@@ -161,3 +161,21 @@ def test_report_refuses_what_it_cannot_write(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "--overwrite" in again.output
     ok = CliRunner().invoke(cli, ["report", str(run), "--out", str(out), "--overwrite"], obj={})
     assert ok.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_progress_gif_stays_small_for_long_runs(tmp_path: Path) -> None:
+    """30 epochs of 604-pixel grids: 13 frames (first and last epoch kept), half size."""
+    from ganzoo.host import load_catalog
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for epoch in range(1, 31):
+        Image.fromarray(np.full((604, 604), epoch * 8, np.uint8)).save(
+            samples / f"epoch_{epoch:03d}.png")
+    ctx = VisualContext(run_dir=tmp_path, config={}, epoch=30, step=1, final=True,
+                        grid_samples=lambda: np.zeros((1, 28, 28, 1), np.float32))
+    (path,) = load_catalog().get("visualizer", "progress").factory(None)(ctx)
+    with Image.open(path) as img:
+        assert img.n_frames == 13 and img.size == (302, 302 + 16)
+        img.seek(12)
+        assert np.asarray(img.convert("L"))[-1, -1] == 30 * 8
