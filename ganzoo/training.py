@@ -224,6 +224,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
             written.extend(visualizer(ctx) or [])
         return written
 
+    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
     checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
@@ -237,9 +238,9 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
-        cb.Visuals(run_visualizers),
+        # The last epoch's views are drawn once, by the final pass after fit().
+        cb.Visuals(lambda epoch, final: [] if epoch >= epochs else run_visualizers(epoch, final)),
     ]
-    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     steps_per_epoch = min(p.steps_per_epoch, p.total_steps)
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal

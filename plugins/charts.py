@@ -17,7 +17,7 @@ from ganzoo.components import BuildContext
 from ganzoo.files import atomic_path, write_json
 from ganzoo.visualize import VisualContext
 
-HISTOGRAM_PARAMS = {"hist_samples": 500, "hist_bins": 32}
+HISTOGRAM_PARAMS = {"hist_samples": 200, "hist_bins": 32}
 _HISTOGRAM_SALT = 7_000_003
 
 #: metrics.csv columns that are bookkeeping, not curves
