@@ -292,13 +292,13 @@ def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
 def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | None,
               overwrite: bool) -> None:
     """Draw one visualizer's view of SOURCE: a run folder or an exported .weights.h5 file."""
-    from ganzoo import viewer
+    from ganzoo import api
     from ganzoo.files import check_writable_output
 
     cat = _catalog(ctx)
     cat.get("visualizer", kind)  # an unknown kind fails before anything is loaded
     check_writable_output(out, overwrite)
-    path = viewer.visualize(source, kind, out, cat, seed=seed)
+    path = api.draw(source, kind, out, seed=seed, cat=cat)
     click.echo(f"wrote {kind} of {source} to {path}")
 
 
@@ -309,12 +309,12 @@ def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | 
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out FILE.")
 def report(run_dir: str, out: str | None, overwrite: bool) -> None:
     """Write a run as one self-contained HTML page: config, plots, metrics, files."""
-    from ganzoo import report as report_mod
+    from ganzoo import api
     from ganzoo.files import check_writable_output
 
     if out is not None:
         check_writable_output(out, overwrite)
-    path = report_mod.write_report(run_dir, out)
+    path = api.write_report(run_dir, out)
     click.echo(f"wrote {path}")
 
 

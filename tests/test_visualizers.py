@@ -163,6 +163,17 @@ def test_visualize_a_run_folder_afterwards(runs, kind: str, suffix: str) -> None
         assert data == (runs["run"] / f"{kind}{suffix}").read_bytes()
 
 
+def test_python_api_visualize_and_report(runs) -> None:
+    import ganzoo
+
+    root = runs["root"]
+    out = ganzoo.draw(runs["run"], "histogram", root / "api-hist.json", seed=5)
+    hist = json.loads(out.read_text())
+    assert [sum(c) for c in hist["generated"]["counts"]] == [50 * 28 * 28]
+    page = ganzoo.write_report(runs["run"], root / "api-report.html")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
 def test_visualize_an_export_reopens_its_data_set_by_name(runs) -> None:
     root = runs["root"]
     export = root / "e.weights.h5"
