@@ -11,12 +11,14 @@ from ganzoo.api import (
     build,
     build_networks,
     catalog,
+    draw,
     export_run,
     list_models,
     load,
     resume,
     sample,
     train,
+    write_report,
 )
 from ganzoo.errors import GanzooError
 
@@ -26,10 +28,12 @@ __all__ = [
     "build",
     "build_networks",
     "catalog",
+    "draw",
     "export_run",
     "list_models",
     "load",
     "resume",
     "sample",
     "train",
+    "write_report",
 ]

@@ -213,18 +213,24 @@ def _nonfinite_weights(model: Any) -> str | None:
     return None
 
 
-def rng_state(model: Any) -> list[list[int]]:
-    """Every `keras.random.SeedGenerator` state of `model` (its own and its layers'), in
-    tracking order. Keras' ``save_weights`` leaves them out, so checkpoints store them."""
+def _seed_states(model: Any) -> list[Any]:
+    """The state variables of every `keras.random.SeedGenerator` of `model` (its own and its
+    layers'), in tracking order; other variables outside ``model.weights`` are not RNG."""
     weights = {id(v) for v in model.weights}
+    return [v for v in model.variables
+            if id(v) not in weights and str(v.path).endswith("seed_generator_state")]
+
+
+def rng_state(model: Any) -> list[list[int]]:
+    """Every random generator state of `model`. Keras' ``save_weights`` leaves them out,
+    so checkpoints store them."""
     return [[int(x) for x in np.asarray(keras.ops.convert_to_numpy(v)).ravel()]
-            for v in model.variables if id(v) not in weights]
+            for v in _seed_states(model)]
 
 
 def set_rng_state(model: Any, states: list[list[int]]) -> None:
     """Restore what `rng_state` returned; raises ValueError when it does not fit."""
-    weights = {id(v) for v in model.weights}
-    variables = [v for v in model.variables if id(v) not in weights]
+    variables = _seed_states(model)
     if len(states) != len(variables):
         raise ValueError(f"{len(states)} random generator states for {len(variables)} "
                          "generators")

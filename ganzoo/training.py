@@ -21,9 +21,10 @@ from ganzoo import registry
 from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
+from ganzoo.distribute import check_name as check_strategy
 from ganzoo.errors import DataError
 from ganzoo.files import write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.visualize import VisualContext, as_unit
 
 
 def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
@@ -84,6 +85,7 @@ def plan(
 ) -> Plan:
     entry, plugin, where = registry.get(catalog, model)
     config = resolve(entry, catalog, overrides, entry_where=where)
+    check_strategy(config["strategy"])
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
@@ -118,18 +120,31 @@ class RunResult:
     files: dict[str, Path] = field(default_factory=dict)
     #: what the CLI exits with: 0 done, 1 stopped on NaN/Inf, 128 + signal when interrupted
     exit_code: int = 0
+    chief: bool = True  # False on a multi-worker worker whose run folder was temporary
 
 
 def grid_inputs(config: Mapping[str, Any], num_classes: int,
-                latent_dim: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The fixed noise (and labels) of the per-epoch grid: one row per class when conditional."""
+                latent_dim: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
+
+    Conditional models draw one row per class; models with a categorical latent code
+    (InfoGAN) one row per category, so a row shows what the code controls. The
+    second value (None for a plain grid) is the class or category of each sample.
+    `latent_dim` is accepted for callers of the older signature; the config's is used.
+    """
+    from ganzoo import latent
+
     rows = int(config["grid_rows"])
+    categories = int(config.get("code_categorical", 0) or 0)
     labels = None
     if config.get("conditional") and num_classes:
         labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    elif categories:
+        labels = np.repeat(np.arange(categories, dtype=np.int32), rows)
     n = rows * rows if labels is None else len(labels)
-    rng = np.random.default_rng(int(config["seed"]) + 2_000_003)
-    return rng.standard_normal((n, latent_dim)).astype(np.float32), labels
+    row_codes = labels if categories and not config.get("conditional") else None
+    z = latent.inputs(config, n, int(config["seed"]) + 2_000_003, categories=row_codes)
+    return z, labels
 
 
 def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool,
@@ -200,29 +215,34 @@ class _Build:
 
     gan: Any
     policy: str
+    strategy: Any
     data_info: dict[str, Any]
     tf_version: str
     keras_version: str
 
 
-def _build(p: Plan, policy: str | None = None) -> _Build:
-    """TensorFlow, determinism, the GAN: everything that can fail before a file is written."""
+def _build(p: Plan, strategy: Any, policy: str | None = None) -> _Build:
+    """Determinism, the GAN: everything that can fail before a file is written."""
     from ganzoo.runtime import import_tensorflow, resolve_precision
 
     tf = import_tensorflow()
     import keras
 
+    from ganzoo import distribute
     from ganzoo.builder import build_gan
 
     config, data = p.config, p.data
     policy = policy or resolve_precision(config["precision"])
     if config.get("deterministic", True):
         tf.config.experimental.enable_op_determinism()
-    gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    with strategy.scope():
+        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    if config["sync_batchnorm"]:
+        distribute.synchronize_batchnorm((gan.generator, gan.discriminator), strategy)
     data_info = {"name": data.name, "source": data.source, "images": len(data),
                  "image_shape": list(data.image_shape), "num_classes": data.num_classes,
                  "class_names": list(data.class_names), "fingerprint": fingerprint(data)}
-    return _Build(gan, policy, data_info, tf.__version__, keras.__version__)
+    return _Build(gan, policy, strategy, data_info, tf.__version__, keras.__version__)
 
 
 def fingerprint(data: ImageData) -> str:
@@ -236,28 +256,49 @@ def fingerprint(data: ImageData) -> str:
 
 
 def _announce(p: Plan, b: _Build, version: str, echo: Callable[[str], None]) -> None:
-    data = p.data
+    from ganzoo import distribute
+
+    data, config = p.data, p.config
     echo(f"ganzoo {version}: training {p.model} (plugin {p.plugin}) on {data.name}: "
          f"{len(data)} images {data.image_shape[0]}x{data.image_shape[1]}x"
          f"{data.image_shape[2]}, {data.num_classes or 'no'} classes")
     echo(f"  data from {data.source}")
     echo(f"  {p.total_steps} steps of {p.images_per_step} images "
          f"({p.steps_per_epoch} steps per epoch), precision {b.policy}, "
-         f"seed {p.config['seed']}")
+         f"seed {config['seed']}")
+    if config["strategy"] != "default":
+        echo(f"  {distribute.describe(b.strategy, config['strategy'])}")
+
+
+#: strategies that run in one process, which is therefore the chief
+_ONE_PROCESS = ("default", "mirrored")
 
 
 def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
           verbose: int | str = "auto", echo: Callable[[str], None] = _echo) -> RunResult:
-    """Run `fit()` for a checked plan and write the run folder.
+    """Run `fit()` for a checked plan and write the run folder (on the chief only).
 
     The folder is checked first, the GAN built next, and only then is the folder
     created and locked: a run that fails before training starts leaves nothing behind
     (and, with ``overwrite``, the earlier run is removed only once the new one can start).
     """
-    from ganzoo import __version__, runs
+    from ganzoo import __version__, distribute, runs
 
-    run_dir = runs.check_run_dir(p.model, out, overwrite)
-    b = _build(p)
+    run_dir = None
+    if p.config["strategy"] in _ONE_PROCESS:  # fail on a bad --out before TensorFlow starts
+        run_dir = runs.check_run_dir(p.model, out, overwrite)
+    # First TensorFlow work of the run: multi-worker must set up collectives before any other.
+    strategy = distribute.make_strategy(p.config["strategy"])
+    distribute.check_batch(int(p.config["batch_size"]), strategy)
+    if not distribute.is_chief(strategy):
+        b = _build(p, strategy)
+        with distribute.worker_dir(strategy) as tmp:
+            result = _fit(p, b, tmp, 0, verbose, echo, __version__)
+        result.chief = False
+        return result
+    if run_dir is None:
+        run_dir = runs.check_run_dir(p.model, out, overwrite)
+    b = _build(p, strategy)
     created = runs.create_run_dir(run_dir)
     started = False
     holding = False
@@ -324,7 +365,7 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
     """
     import json
 
-    from ganzoo import __version__, runs
+    from ganzoo import __version__, distribute, runs
     from ganzoo.errors import GanzooError
 
     run_dir = Path(run_dir)
@@ -339,6 +380,9 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
             raise GanzooError(f"{run_dir}: the run finished ({done.get('steps')} steps); "
                               "nothing to resume (sample or export it, or start a new run)")
     p = plan_from_run(run, run_dir, catalog)
+    if p.config["strategy"] not in _ONE_PROCESS:
+        raise GanzooError(f"{run_dir}: resuming a {p.config['strategy']} run is not supported; "
+                          "`ganzoo resume` continues runs of one process (default, mirrored)")
     policy = str(run.get("precision") or "")
     if policy not in ("float32", "mixed_bfloat16"):
         raise GanzooError(f"{run_dir}/config.json: unknown precision {policy!r}")
@@ -348,7 +392,7 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
         if found is not None and found[1].get("format", 0) < 1:
             raise GanzooError(f"{found[0]}: written by an older ganzoo without the step, RNG "
                               "and data position; it can be sampled but not resumed")
-        b = _build(p, policy)
+        b = _build(p, distribute.make_strategy(p.config["strategy"]), policy)
         start = 0
         if found is not None:
             path, state = found
@@ -387,34 +431,48 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
     import keras
 
     from ganzoo import callbacks as cb
-    from ganzoo import export, runs
+    from ganzoo import distribute, export, runs
     from ganzoo.images import to_unit
     from ganzoo.interrupts import Interrupts
 
-    config, data, gan = p.config, p.data, b.gan
-    grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+    config, data, gan, strategy = p.config, p.data, b.gan, b.strategy
+    grid_z, grid_labels = grid_inputs(config, data.num_classes)
+    conditional = bool(gan.conditional)
 
-    def grid_samples() -> np.ndarray:
-        z = keras.ops.convert_to_tensor(grid_z)
-        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
-        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Samples of the weight-averaged generator in [0, 1], in batches.
+
+        `labels` are class labels for conditional models; for others (InfoGAN grids
+        label rows by category, which is already in z) they are ignored.
+        """
+        outs = []
+        for start in range(0, len(z), 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
+                labels[start:start + 500])
+            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
+        return to_unit(np.concatenate(outs))
 
     visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
                    for name in config["visualizers"]]
     counter = cb.StepCounter(p.total_steps, start_step, start_step // p.steps_per_epoch)
-    real = data.images[:100].astype(np.float32) / 255.0
+    real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
         ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
-                            step=counter.step, final=final, grid_samples=grid_samples,
+                            step=counter.step, final=final,
+                            grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real)
+                            real_samples=real, generate=generate, latent_dim=gan.input_dim,
+                            num_classes=data.num_classes if conditional else 0,
+                            training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
         for _, visualizer in visualizers:
             written.extend(visualizer(ctx) or [])
         return written
 
     interrupts = Interrupts()
+    last_epoch = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
     metrics = cb.MetricsCSV(run_dir / "metrics.csv", counter, append=start_step > 0)
@@ -432,22 +490,30 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
-        cb.Visuals(run_visualizers, skip=lambda: interrupts.signum is not None),
+        # The last epoch's views are drawn once, by the final pass after fit(); an
+        # interrupted run skips them to exit quickly.
+        cb.Visuals(lambda epoch, final: [] if epoch >= last_epoch
+                   else run_visualizers(epoch, final),
+                   skip=lambda: interrupts.signum is not None),
     ]
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal
         verbose = 1 if sys.stdout.isatty() else 2
-    with interrupts:
+    with interrupts, distribute.fit_scope(gan, strategy):
         for initial_epoch, epochs, steps, first in fit_segments(start_step, p.total_steps,
                                                                  p.steps_per_epoch):
             if guard.tripped or interrupts.signum is not None:
                 break
             dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
                                           bool(config["conditional"]), first, p.total_steps)
+            dataset = distribute.shard_dataset(dataset, strategy)
             gan.fit(dataset, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps,
                     callbacks=callbacks, verbose=verbose, shuffle=False)
         checkpointer.save()  # no-op unless the loop ended between segments
     seconds = time.perf_counter() - start
+    if config["strategy"] != "default":  # equal on every worker when replicas stayed in sync
+        digest = distribute.weights_digest((gan, gan.g_optimizer, gan.d_optimizer))
+        echo(f"weights digest {digest} after {counter.step} steps")
 
     finished = counter.step >= p.total_steps and not guard.tripped
     interrupted = interrupts.signum is not None and not finished and not guard.tripped
