@@ -292,6 +292,7 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
     distribute.check_batch(int(p.config["batch_size"]), strategy)
     if not distribute.is_chief(strategy):
         b = _build(p, strategy)
+        _announce(p, b, __version__, echo)
         with distribute.worker_dir(strategy) as tmp:
             result = _fit(p, b, tmp, 0, verbose, echo, __version__)
         result.chief = False
