@@ -72,6 +72,8 @@ def check_writable_output(path: str | Path, overwrite: bool) -> Path:
     if path.is_dir():
         raise GanzooError(f"{path} is a folder; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
+    while not parent.exists() and parent != parent.parent:  # folders made when writing
+        parent = parent.parent
     if not parent.is_dir():
         raise GanzooError(f"cannot write {path}: {parent} is not a folder")
     if not can_write(parent):
