@@ -21,7 +21,7 @@ from ganzoo import registry
 from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
-from ganzoo.errors import DataError
+from ganzoo.errors import DataError, GanzooError, PluginError
 from ganzoo.files import write_json
 from ganzoo.visualize import VisualContext
 
@@ -30,10 +30,18 @@ def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData
     """A data set by registered name, or else by path."""
     if spec in catalog.components["dataset"]:
         component = catalog.components["dataset"][spec]
-        data = component.factory(split)
-        if not isinstance(data, ImageData):
-            from ganzoo.errors import PluginError
+        try:
+            data = component.factory(split)
+        except GanzooError:
+            raise
+        except Exception as exc:
+            from ganzoo.host import describe_exception
 
+            raise PluginError(
+                f"dataset {spec!r} from plugin {component.plugin!r} failed to load: "
+                f"{describe_exception(exc)}"
+            ) from exc
+        if not isinstance(data, ImageData):
             raise PluginError(
                 f"dataset {spec!r} from plugin {component.plugin!r} returned "
                 f"{type(data).__name__}, expected ganzoo.data.ImageData"
@@ -168,7 +176,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
 
     from ganzoo import callbacks as cb
     from ganzoo import export
-    from ganzoo.builder import build_gan
+    from ganzoo.builder import build_gan, build_visualizers
     from ganzoo.images import to_unit
 
     config, data = p.config, p.data
@@ -200,8 +208,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
         return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
 
-    visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
-                   for name in config["visualizers"]]
+    visualizers = build_visualizers(p.catalog, config["visualizers"])
     counter = cb.StepCounter(p.total_steps)
     real = data.images[:100].astype(np.float32) / 255.0
 
@@ -211,8 +218,16 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                             grid_labels=grid_labels, class_names=data.class_names,
                             real_samples=real)
         written: list[Path] = []
-        for _, visualizer in visualizers:
-            written.extend(visualizer(ctx) or [])
+        for name, visualizer in list(visualizers):
+            try:
+                written.extend(visualizer(ctx) or [])
+            except Exception as exc:  # a plugin's plot must not end a training run
+                from ganzoo.host import describe_exception
+
+                plugin = p.catalog.get("visualizer", name).plugin
+                echo(f"warning: visualizer {name!r} from plugin {plugin!r} failed and is "
+                     f"switched off for this run: {describe_exception(exc)}")
+                visualizers.remove((name, visualizer))
         return written
 
     throughput = cb.Throughput(p.images_per_step)

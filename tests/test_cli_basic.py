@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from ganzoo_plugins import losses as builtin_losses
 
 import ganzoo
 from ganzoo.cli import cli
 from ganzoo.errors import ConfigError
 from ganzoo.hookspecs import hookimpl
 from ganzoo.host import load_catalog
+from ganzoo_plugins import losses as builtin_losses
 
 _TF_AT_START = {m: m in sys.modules for m in ("tensorflow", "keras")}
 SHIPPED = json.loads((Path(__file__).resolve().parent.parent / "registry.json").read_text(
