@@ -48,6 +48,8 @@ def _catalog(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
     if "catalog" not in obj:
         obj["catalog"] = load_catalog(registry_files=obj.get("registry", ()))
+    if not obj.get("warned"):  # clashes and bad settings, once per command
+        obj["warned"] = True
         for warning in obj["catalog"].warnings:
             click.echo(f"warning: {warning}", err=True)
     return obj["catalog"]
