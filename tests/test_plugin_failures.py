@@ -88,7 +88,7 @@ def healthy() -> tuple[str, types.ModuleType]:
 def assert_healthy_still_works(cat: Catalog) -> None:
     assert cat.plugins["healthy"].error is None
     assert cat.get("loss", "okloss").plugin == "healthy"
-    entry, plugin, _ = registry.get(cat, "okgan")
+    _, plugin, _ = registry.get(cat, "okgan")
     assert plugin == "healthy"
     assert registry.get(cat, "dcgan")[1] == "builtin"
     listed = invoke(cat, "list")
