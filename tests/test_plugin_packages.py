@@ -1,9 +1,14 @@
 """Plugin packages installed exactly as a user installs them, and driven through the CLI.
 
-Each test makes its own virtual environment in tmp_path (with the system's site-packages,
-so TensorFlow and the other dependencies are there), installs a package into it with pip
-(no network, no build isolation) and runs `ganzoo` with that environment's Python and
-this checkout first on PYTHONPATH. Nothing is installed into the shared Python.
+Each test makes its own virtual environment in tmp_path, installs a package into it with
+pip (no network, no build isolation) and runs `ganzoo` with that environment's Python and
+this checkout first on PYTHONPATH. Nothing is installed into the Python running the tests,
+which other test runs may share.
+
+The environment sees the packages of the Python running the tests (TensorFlow, pip, ...)
+through a .pth file that adds its site-packages folders. That works whether the tests run
+in the system's Python or in a virtual environment (where `--system-site-packages` would
+show the base Python's packages instead of the test environment's).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -30,13 +36,19 @@ class Venv:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.python = folder / "venv" / "bin" / "python"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip",
-                        "--system-site-packages", str(folder / "venv")], check=True)
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")],
+                       check=True)
+        own = subprocess.run([str(self.python), "-c", "import site; "
+                              "print(site.getsitepackages()[0])"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        parents = [p for p in site.getsitepackages() if Path(p).is_dir()]
+        Path(own, "_ganzoo_test_parent.pth").write_text(
+            "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in parents) + "\n")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GANZOO_")}
         self.env.update(GANZOO_OFFLINE="1", PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
 
     def pip(self, *args: str) -> str:
-        # --without-pip: the system's pip (seen through --system-site-packages) runs as this
+        # --without-pip: the test Python's pip (seen through the .pth file) runs as this
         # environment's Python, so it installs here.
         proc = subprocess.run([str(self.python), "-m", "pip", "--disable-pip-version-check",
                                *args], capture_output=True, text=True, env=self.env,
