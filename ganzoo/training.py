@@ -266,7 +266,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         files["weights"] = export_path
     for path in run_visualizers(counter.epoch, True):
         files.setdefault(path.stem, path)
-    rate = throughput.total_images / max(throughput.train_seconds, 1e-9)
+    rate = throughput.rate
     result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
                        epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
                        precision=policy, stopped=guard.tripped, files=files)

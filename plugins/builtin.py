@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, visualizers
+from . import dcgan, losses, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -23,12 +23,16 @@ GANZOO_API = 1
 def ganzoo_register_generators(register: Any) -> None:
     register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
              description="DCGAN generator sized to the data (Radford et al. 2016)")
+    register("tf-tutorial", tutorial.build_generator,
+             description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
 
 
 @hookimpl
 def ganzoo_register_discriminators(register: Any) -> None:
     register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
              description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+    register("tf-tutorial", tutorial.build_discriminator,
+             description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
 
 
 @hookimpl
