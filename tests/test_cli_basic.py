@@ -21,8 +21,10 @@ from ganzoo.host import load_catalog
 from ganzoo_plugins import losses as builtin_losses
 
 _TF_AT_START = {m: m in sys.modules for m in ("tensorflow", "keras")}
-SHIPPED = json.loads((Path(__file__).resolve().parent.parent / "registry.json").read_text(
-    encoding="utf-8"))["models"]["dcgan"]
+_SHIPPED_FILE = json.loads((Path(__file__).resolve().parent.parent / "registry.json").read_text(
+    encoding="utf-8"))["models"]
+SHIPPED = _SHIPPED_FILE["dcgan"]
+SHIPPED_MODELS = sorted(_SHIPPED_FILE)
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +110,7 @@ def test_list_with_registry_file(tmp_path: Path, make_entry: Any, write_registry
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     names = {m["name"]: m["plugin"] for m in data["models"]}
-    assert names == {"dcgan": "builtin", "hingegan": f"file:{reg}"}
+    assert names == {**{m: "builtin" for m in SHIPPED_MODELS}, "hingegan": f"file:{reg}"}
     assert "field 'description'" in data["invalid"]["broken"]
 
     text = invoke("--registry", str(reg), "list")
@@ -221,7 +223,7 @@ def test_plugins_json() -> None:
     assert "ganzoo_register_losses" in builtin["hooks"]
     assert all(h.startswith("ganzoo_") for h in builtin["hooks"])
     assert sorted(builtin["provides"]["loss"]) == sorted(builtin_losses.LOSSES)
-    assert builtin["provides"]["model"] == ["dcgan"]
+    assert sorted(builtin["provides"]["model"]) == SHIPPED_MODELS
 
 
 class _Penalty:

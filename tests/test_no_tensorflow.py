@@ -107,7 +107,8 @@ def test_loading_the_catalog_imports_neither(tmp_path: Path) -> None:
     cat = load_catalog()
     print(sorted(cat.models), cat.plugins["builtin"].error)
     """, tmp_path)
-    assert out.strip() == "['dcgan'] None"
+    models, error = out.strip().rsplit(" ", 1)
+    assert "'dcgan'" in models and error == "None"
     assert loaded == {"tensorflow": False, "keras": False}
 
 
@@ -146,7 +147,8 @@ def test_example_and_scaffolded_plugins_import_light(tmp_path: Path) -> None:
     import ganzoo_resgan, ganzoo_lightgan
     from ganzoo.host import load_catalog
     cat = load_catalog(extra_plugins=[("resgan", ganzoo_resgan), ("lightgan", ganzoo_lightgan)])
-    print(sorted(cat.models), [cat.plugins[n].warnings for n in ("resgan", "lightgan")])
+    print(cat.models["resgan"][1], cat.models["lightgan"][1],
+          [cat.plugins[n].warnings for n in ("resgan", "lightgan")])
     """, tmp_path)
-    assert out.strip() == "['dcgan', 'lightgan', 'resgan'] [[], []]"
+    assert out.strip() == "resgan lightgan [[], []]"
     assert loaded == {"tensorflow": False, "keras": False}

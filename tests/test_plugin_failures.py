@@ -170,6 +170,7 @@ def test_import_error_is_one_line_and_named(monkeypatch: pytest.MonkeyPatch,
     # a model nobody provides: the broken plugins are named as where it may come from
     line = error_line(invoke(cat, "run", "needslibgan"))
     assert line.startswith("error: unknown model 'needslibgan'; known models: dcgan")
+    assert "needslibgan" not in cat.models
     assert "plugins 'needslib', 'raises', 'syntax' may provide it but are broken" in line
 
 
@@ -178,8 +179,9 @@ def test_single_broken_plugin_gives_its_reason_for_unknown_models(
     _fake_entry_points(monkeypatch, ghost="ganzoo_t_missing_module")
     cat = load_catalog()
     line = error_line(invoke(cat, "info", "ghostgan"))
+    known = ", ".join(sorted(cat.models))
     assert line == (
-        "error: unknown model 'ghostgan'; known models: dcgan (see `ganzoo list`); plugin "
+        f"error: unknown model 'ghostgan'; known models: {known} (see `ganzoo list`); plugin "
         "'ghost' may provide it but is broken: failed to load: ModuleNotFoundError: No module "
         "named 'ganzoo_t_missing_module' (see `ganzoo plugins`)")
     line = error_line(invoke(cat, "run", "dcgan", "--set", "loss=ghostloss"))

@@ -26,6 +26,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "ganzoo-resgan"
+SHIPPED_MODELS = sorted(json.loads((REPO / "registry.json").read_text())["models"])
 
 pytestmark = pytest.mark.tf
 
@@ -93,7 +94,8 @@ def test_scaffolded_plugin_installs_runs_exports_samples_and_uninstalls(
     assert "wrote plugin package ganzoo-toygan (module ganzoo_toygan) to pkg" in made.stdout
     venv.install(tmp_path / "pkg")
 
-    assert _list_rows(venv) == {"dcgan": "builtin", "toygan": "toygan"}
+    shipped = {m: "builtin" for m in SHIPPED_MODELS}
+    assert _list_rows(venv) == {**shipped, "toygan": "toygan"}
     listed = venv.ganzoo("list").stdout
     assert any(line.split()[:2] == ["toygan", "toygan"] for line in listed.splitlines())
     record = _plugin(venv, "toygan")
@@ -124,10 +126,11 @@ def test_scaffolded_plugin_installs_runs_exports_samples_and_uninstalls(
     assert 0.0 <= images.min() <= images.max() <= 1.0
 
     venv.pip("uninstall", "-y", "ganzoo-toygan")
-    assert _list_rows(venv) == {"dcgan": "builtin"}
+    assert _list_rows(venv) == shipped
     assert "toygan" not in venv.ganzoo("plugins").stdout
     gone = venv.ganzoo("run", "toygan", "--steps", "1", code=2)
-    assert gone.stderr.startswith("error: unknown model 'toygan'; known models: dcgan")
+    assert gone.stderr.startswith(
+        f"error: unknown model 'toygan'; known models: {', '.join(SHIPPED_MODELS)} (see")
     missing = venv.ganzoo("sample", "toy.weights.h5", "--n", "1", "--out", "t.png", code=2)
     assert "needs generator 'toygan', which no installed plugin provides" in missing.stderr
 
@@ -170,7 +173,7 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
                                   "loss": ["ragan"], "visualizer": ["nearest"],
                                   "model": ["resgan"]}
     assert record["warnings"] == []
-    assert _list_rows(venv) == {"dcgan": "builtin", "resgan": "resgan"}
+    assert _list_rows(venv) == {**{m: "builtin" for m in SHIPPED_MODELS}, "resgan": "resgan"}
     info = json.loads(venv.ganzoo("info", "resgan", "--json").stdout)
     assert [(c["slot"], c["name"], c["plugin"]) for c in info["components"]] == [
         ("generator", "resnet", "resgan"), ("discriminator", "resnet", "resgan"),
@@ -189,7 +192,7 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
     assert "did you mean 'ragan'?" in bad.stderr
 
     blocked = venv.ganzoo("list", "--json", GANZOO_BLOCK_PLUGINS="resgan")
-    assert [m["name"] for m in json.loads(blocked.stdout)["models"]] == ["dcgan"]
+    assert [m["name"] for m in json.loads(blocked.stdout)["models"]] == SHIPPED_MODELS
     hint = venv.ganzoo("run", "resgan", code=2, GANZOO_PLUGINS="none")
     assert ("plugin 'resgan' (ganzoo-resgan 0.1.0) is installed but not loaded: "
             "GANZOO_PLUGINS=none") in hint.stderr
