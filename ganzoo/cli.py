@@ -88,6 +88,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps({
             "models": [{"name": n, "description": d, "plugin": p} for n, d, p in rows],
             "invalid": cat.invalid_models,
+            "broken": {name: plugin for (kind, name), plugin in sorted(cat.broken.items())
+                       if kind == "model"},
         }, indent=2))
         return
     if not rows:
@@ -101,6 +103,10 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     for record in cat.plugins.values():
         if record.error:
             click.echo(f"warning: plugin {record.name!r} is broken: {record.error}", err=True)
+    for (kind, name), plugin in sorted(cat.broken.items()):
+        if kind == "model":
+            click.echo(f"warning: model {name!r} is unusable: its plugin {plugin!r} is broken",
+                       err=True)
 
 
 @cli.command()

@@ -205,6 +205,11 @@ def test_model_of_a_plugin_whose_hook_raised_names_the_plugin() -> None:
                         "or reinstall that plugin (`ganzoo plugins` shows its state)")
     with pytest.raises(PluginError, match="plugin 'broken'"):
         registry.get(cat, "brokengan")
+    listed = invoke(cat, "list")
+    assert "warning: model 'brokengan' is unusable: its plugin 'broken' is broken" in (
+        listed.stderr)
+    assert json.loads(invoke(cat, "list", "--json").stdout)["broken"] == {
+        "brokengan": "broken"}
     assert_healthy_still_works(cat)
 
 
