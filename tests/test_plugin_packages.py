@@ -191,6 +191,13 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
     bad = venv.ganzoo("run", "dcgan", "--set", "loss=ragann", code=2)
     assert "did you mean 'ragan'?" in bad.stderr
 
+    # the package's own tests (hand-computed loss values, shapes), run where it is installed
+    proc = subprocess.run([str(venv.python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(tmp_path / "src" / EXAMPLE.name)], capture_output=True,
+                          text=True, env=venv.env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "8 passed" in proc.stdout
+
     blocked = venv.ganzoo("list", "--json", GANZOO_BLOCK_PLUGINS="resgan")
     assert [m["name"] for m in json.loads(blocked.stdout)["models"]] == SHIPPED_MODELS
     hint = venv.ganzoo("run", "resgan", code=2, GANZOO_PLUGINS="none")
