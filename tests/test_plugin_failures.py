@@ -542,6 +542,24 @@ def test_visualizer_that_raises_during_training_is_switched_off(
             "this run: OSError: disk full") in err
 
 
+def test_sampling_a_run_of_a_broken_plugin_names_it(tmp_path: Path) -> None:
+    from ganzoo import sampling
+    from ganzoo.errors import WeightsError
+
+    broken = make_plugin("broken", generators=[("brokengen", _factory)],
+                         losses=RuntimeError("no"))
+    cat = load_catalog(extra_plugins=[("broken", broken)])
+    meta = types.SimpleNamespace(model="brokengan", config={"generator": "brokengen",
+                                                            "discriminator": "dcgan"})
+    with pytest.raises(PluginError, match="generator 'brokengen' comes from plugin 'broken', "
+                                          "which is broken: hook ganzoo_register_losses"):
+        sampling._check_catalog(cat, meta, tmp_path / "x.weights.h5")
+    meta.config["generator"] = "othergen"
+    with pytest.raises(WeightsError, match=r"needs generator 'othergen', which no installed "
+                                           r"plugin provides .*plugin 'broken' may provide it"):
+        sampling._check_catalog(cat, meta, tmp_path / "x.weights.h5")
+
+
 def test_broken_plugin_cannot_be_used_by_python_api() -> None:
     broken = make_plugin("broken", models=[("brokengan", model_entry())],
                          losses=RuntimeError("no"))
