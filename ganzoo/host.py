@@ -53,6 +53,7 @@ assert set(_KIND_HOOKS) == set(KINDS)
 
 _COMPONENT_ARGS = {"description", "params", "info", "replace"}
 _MODEL_ARGS = {"source", "replace"}
+_ALIASES = {"model": "entry", "dataset": "loader"}  # the second argument's documented names
 
 
 def one_line(text: str, limit: int = _MAX_ERROR) -> str:
@@ -276,6 +277,9 @@ def _collect(impls: dict[str, Any]) -> tuple[_Staged, list[str]]:
         hook = impl.function.__name__
 
         def register(name: str, factory: Any = None, _kind: str = kind, **kwargs: Any) -> None:
+            alias = _ALIASES.get(_kind)  # register(name, entry=...) / (name, loader=...)
+            if factory is None and alias in kwargs:
+                factory = kwargs.pop(alias)
             _check_registration(_kind, name, factory, kwargs)
             if (_kind, name) in seen:
                 raise ValueError(f"{_kind} {name!r} is registered twice")

@@ -252,6 +252,29 @@ def test_unknown_register_argument_is_named() -> None:
     assert_healthy_still_works(cat)
 
 
+def test_second_argument_may_be_given_by_its_documented_name() -> None:
+    class ByKeyword:
+        GANZOO_API = 1
+
+        @hookimpl
+        def ganzoo_register_models(self, register: Any) -> None:
+            register(name="kwgan", entry=model_entry())
+
+        @hookimpl
+        def ganzoo_register_datasets(self, register: Any) -> None:
+            register("kwdata", loader=lambda split: None, description="d")
+
+        @hookimpl
+        def ganzoo_register_losses(self, register: Any) -> None:
+            register(name="kwloss", factory=_factory)
+
+    cat = load_catalog(extra_plugins=[("kw", ByKeyword())])
+    assert cat.plugins["kw"].error is None
+    assert cat.models["kwgan"][1] == "kw"
+    assert cat.get("dataset", "kwdata").description == "d"
+    assert cat.get("loss", "kwloss").factory is _factory
+
+
 def test_api_mismatch_is_a_clear_error_in_listings() -> None:
     future = make_plugin("future", api=2, models=[("futuregan", model_entry())])
     cat = load_catalog(extra_plugins=[("future", future), healthy()])
