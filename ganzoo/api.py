@@ -51,8 +51,13 @@ def train(
     overrides: Mapping[str, Any] | None = None,
     verbose: int | str = "auto",
     cat: Catalog | None = None,
+    strategy: str | None = None,
 ) -> Any:
-    """Train `model` and write a run folder; returns a `ganzoo.training.RunResult`."""
+    """Train `model` and write a run folder; returns a `ganzoo.training.RunResult`.
+
+    `strategy` (default, mirrored, multi-worker, tpu) spreads training with
+    tf.distribute; see docs/DISTRIBUTED.md.
+    """
     from ganzoo import training
 
     cat = cat or catalog()
@@ -60,7 +65,8 @@ def train(
         from ganzoo.errors import ConfigError
 
         raise ConfigError("give either epochs or steps, not both")
-    flags = _overrides(overrides, epochs=epochs, steps=steps, batch_size=batch_size, seed=seed)
+    flags = _overrides(overrides, epochs=epochs, steps=steps, batch_size=batch_size, seed=seed,
+                       strategy=strategy)
     if epochs is not None:
         flags["steps"] = 0
     p = training.plan(model, catalog=cat, dataset=dataset, overrides=flags)
@@ -92,6 +98,24 @@ def export_run(run_dir: str | Path, out: str | Path, cat: Catalog | None = None)
 
     loaded = sampling.load(run_dir, cat or catalog(), prefer_checkpoint=True)
     return export_mod.write(out, loaded.generator, loaded.discriminator, loaded.meta)
+
+
+def draw(source: str | Path, kind: str, out: str | Path, seed: int | None = None,
+         cat: Catalog | None = None) -> Path:
+    """Draw visualizer `kind` (grid, compare, histogram...) of a run folder or export to `out`;
+    `out`'s suffix picks the file when the kind writes several (.png or .gif...).
+
+    (Named `draw`, not `visualize`: `ganzoo.visualize` is a module.)"""
+    from ganzoo import viewer
+
+    return viewer.visualize(source, kind, out, cat or catalog(), seed=seed)
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write a run as one self-contained HTML page (default RUN_DIR/report.html)."""
+    from ganzoo import report as report_mod
+
+    return report_mod.write_report(run_dir, out)
 
 
 def build(

@@ -228,10 +228,13 @@ def new_plugin(name: str, folder: str | None) -> None:
               help="Override a hyperparameter or component (repeatable); "
                    "`ganzoo info NAME` lists the keys.")
 @click.option("--overwrite", is_flag=True, help="Reuse an --out folder that holds a run.")
+@click.option("--strategy", type=click.Choice(["default", "mirrored", "multi-worker", "tpu"]),
+              help="tf.distribute strategy: mirrored = all GPUs of this machine, multi-worker "
+                   "= the machines in TF_CONFIG (docs/DISTRIBUTED.md). --batch-size is global.")
 @click.pass_context
 def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         steps: int | None, batch_size: int | None, seed: int | None, out: str | None,
-        assignments: tuple[str, ...], overwrite: bool) -> None:
+        assignments: tuple[str, ...], overwrite: bool, strategy: str | None) -> None:
     """Train model NAME and write a run folder (samples, plots, metrics, weights)."""
     from ganzoo import training
     from ganzoo.config import parse_assignments
@@ -240,7 +243,7 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         raise GanzooError("give either --epochs or --steps, not both")
     overrides: dict[str, Any] = parse_assignments(assignments)
     for key, value in (("epochs", epochs), ("steps", steps), ("batch_size", batch_size),
-                       ("seed", seed)):
+                       ("seed", seed), ("strategy", strategy)):
         if value is not None:
             overrides[key] = value
     if epochs is not None:
@@ -256,6 +259,9 @@ def _report(result: Any) -> None:
     minutes, seconds = divmod(result.seconds, 60)
     click.echo(f"\ndone: {result.steps} steps, {result.epochs} epochs in {int(minutes)}m"
                f"{seconds:04.1f}s, {result.images_per_sec:.0f} images/s ({result.precision})")
+    if not result.chief:
+        click.echo("  this worker is not the chief: the chief wrote the run folder")
+        return
     run_dir = result.run_dir
     lines = [("run folder", run_dir), ("config", run_dir / "config.json")]
     if (run_dir / "grid.png").exists():
@@ -271,6 +277,7 @@ def _report(result: Any) -> None:
         click.echo(f"  {label + ':':<13} {value}")
     if result.export_path:
         click.echo(f"next: ganzoo sample {run_dir} --n 64 --out samples.png")
+    click.echo(f"      ganzoo report {run_dir}   (the run as one HTML page)")
 
 
 @cli.command()
@@ -282,7 +289,8 @@ def _report(result: Any) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="The same seed gives the same samples.")
 @click.option("--label", type=int, default=None,
-              help="Class to draw, for conditional models (default: cycle through classes).")
+              help="Class to draw, for conditional models, or the categorical code's category "
+                   "for InfoGAN (default: cycle through them).")
 @click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_context
 def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
@@ -296,7 +304,7 @@ def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
     check_writable_output(out, overwrite)
     loaded = sampling.load(source, _catalog(ctx))
     images = sampling.sample(loaded, n, seed=seed, label=label)
-    rows = loaded.meta.num_classes if loaded.conditional and label is None else None
+    rows = loaded.grid_rows if label is None else None
     path = sampling.save(images, out, rows=rows)
     click.echo(f"wrote {n} samples of {loaded.meta.model} ({loaded.origin}) to {path}")
 
@@ -317,6 +325,47 @@ def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
                           "(the only name Keras reads its weights layout from)")
     check_writable_output(out, overwrite)
     path = api.export_run(run_dir, out, cat=_catalog(ctx))
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path())
+@click.option("--kind", required=True, metavar="K",
+              help="Visualizer: grid, compare, losses, metrics, histogram, interpolation, "
+                   "progress, neighbours, or one a plugin adds (`ganzoo plugins`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write; its suffix picks the file when a kind writes several "
+                   "(interpolation: .png or .gif; histogram, neighbours: .png or .json).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the views' noise and real-image choice (default: the run's).")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | None,
+              overwrite: bool) -> None:
+    """Draw one visualizer's view of SOURCE: a run folder or an exported .weights.h5 file."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    cat = _catalog(ctx)
+    cat.get("visualizer", kind)  # an unknown kind fails before anything is loaded
+    check_writable_output(out, overwrite)
+    path = api.draw(source, kind, out, seed=seed, cat=cat)
+    click.echo(f"wrote {kind} of {source} to {path}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE.html", default=None,
+              help="Where to write the page (default RUN_DIR/report.html, replaced each time).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out FILE.")
+def report(run_dir: str, out: str | None, overwrite: bool) -> None:
+    """Write a run as one self-contained HTML page: config, plots, metrics, files."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    if out is not None:
+        check_writable_output(out, overwrite)
+    path = api.write_report(run_dir, out)
     click.echo(f"wrote {path}")
 
 

@@ -16,14 +16,20 @@ Component registrations: ``register(name, factory, *, description="", params={},
 info={}, replace=False)``. Factories are called with a `BuildContext` (see
 `ganzoo.components`), except data set loaders, and return:
 
-- generator:     a `keras.Model` mapping z (or ``[z, label]`` when conditional) to
-                 images in [-1, 1], shape (batch, H, W, C).
+- generator:     a `keras.Model` mapping the generator input (z followed by
+                 any latent codes, width ``ctx.generator_input_dim``; plus a
+                 label when ``ctx.conditional``) to images in [-1, 1],
+                 shape (batch, H, W, C).
 - discriminator: a `keras.Model` mapping images (and labels, for conditional
                  models) to a dict with at least "logits" (batch, 1).
 - loss:          an object with `discriminator_loss(real, fake)` and
-                 `generator_loss(real, fake)` over discriminator output dicts.
-- penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss.
-- visualizer:    a callable `(run: VisualContext) -> list[Path]`.
+                 `generator_loss(real, fake)` over discriminator output dicts;
+                 optionally `variables` (state saved in checkpoints) and
+                 `update(real, fake) -> logs`, called after each D update.
+- penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
+                 or an object with `discriminator_term(ctx)` and/or
+                 `generator_term(ctx)` (terms for both networks) and `heads`.
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
 - dataset:       the loader itself, `(split: str) -> ganzoo.data.ImageData`.
 
 docs/PLUGINS.md is the full reference; a test checks that it documents every hook here.
@@ -84,7 +90,7 @@ def ganzoo_register_penalties(register: Register) -> None:
 
 @hookspec
 def ganzoo_register_visualizers(register: Register) -> None:
-    """Register visualizers, run after each epoch and at the end of training.
+    """Register visualizers: run after each epoch, at the end, and by ``ganzoo visualize``.
 
     ``factory(ctx)`` returns a callable ``(VisualContext) -> list[Path]`` (the files written).
     """

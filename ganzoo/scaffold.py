@@ -196,12 +196,12 @@ def _unconditional(ctx: BuildContext) -> None:
 
 
 def build_generator(ctx: BuildContext) -> Any:
-    """z -> image in [-1, 1] of the data set's shape."""
+    """z (and latent codes, if the model uses them) -> image in [-1, 1] of the data shape."""
     import keras
 
     _unconditional(ctx)
     height, width, channels = ctx.image_shape
-    z = keras.Input((ctx.latent_dim,), name="z")
+    z = keras.Input((ctx.generator_input_dim,), name="z")  # z and any latent codes
     x = keras.layers.Dense(int(ctx.get("__IDENT___g_hidden")), name="hidden")(z)
     x = keras.layers.LeakyReLU(0.2, name="hidden_act")(x)
     x = keras.layers.Dense(height * width * channels, name="pixels")(x)

@@ -21,9 +21,10 @@ from ganzoo import registry
 from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
+from ganzoo.distribute import check_name as check_strategy
 from ganzoo.errors import DataError, GanzooError, PluginError
 from ganzoo.files import write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.visualize import VisualContext, as_unit
 
 
 def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
@@ -90,6 +91,7 @@ def plan(
 ) -> Plan:
     entry, plugin, where = registry.get(catalog, model)
     config = resolve(entry, catalog, overrides, entry_where=where)
+    check_strategy(config["strategy"])
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
@@ -120,18 +122,31 @@ class RunResult:
     precision: str
     stopped: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    chief: bool = True  # False on a multi-worker worker whose run folder was temporary
 
 
 def grid_inputs(config: Mapping[str, Any], num_classes: int,
-                latent_dim: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The fixed noise (and labels) of the per-epoch grid: one row per class when conditional."""
+                latent_dim: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
+
+    Conditional models draw one row per class; models with a categorical latent code
+    (InfoGAN) one row per category, so a row shows what the code controls. The
+    second value (None for a plain grid) is the class or category of each sample.
+    `latent_dim` is accepted for callers of the older signature; the config's is used.
+    """
+    from ganzoo import latent
+
     rows = int(config["grid_rows"])
+    categories = int(config.get("code_categorical", 0) or 0)
     labels = None
     if config.get("conditional") and num_classes:
         labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    elif categories:
+        labels = np.repeat(np.arange(categories, dtype=np.int32), rows)
     n = rows * rows if labels is None else len(labels)
-    rng = np.random.default_rng(int(config["seed"]) + 2_000_003)
-    return rng.standard_normal((n, latent_dim)).astype(np.float32), labels
+    row_codes = labels if categories and not config.get("conditional") else None
+    z = latent.inputs(config, n, int(config["seed"]) + 2_000_003, categories=row_codes)
+    return z, labels
 
 
 def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool) -> Any:
@@ -159,23 +174,31 @@ def _echo(message: str) -> None:
 
 def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
           verbose: int | str = "auto", echo: Callable[[str], None] = _echo) -> RunResult:
-    """Run `fit()` for a checked plan and write the run folder."""
-    from ganzoo import __version__, runs
+    """Run `fit()` for a checked plan and write the run folder (on the chief only)."""
+    from ganzoo import __version__, distribute, runs
 
+    # First TensorFlow work of the run: multi-worker must set up collectives before any other.
+    strategy = distribute.make_strategy(p.config["strategy"])
+    distribute.check_batch(int(p.config["batch_size"]), strategy)
+    if not distribute.is_chief(strategy):
+        with distribute.worker_dir(strategy) as tmp:
+            result = _train_locked(p, tmp, verbose, echo, __version__, strategy)
+        result.chief = False
+        return result
     run_dir = runs.new_run_dir(p.model, out, overwrite)
     with runs.locked(run_dir):
-        return _train_locked(p, run_dir, verbose, echo, __version__)
+        return _train_locked(p, run_dir, verbose, echo, __version__, strategy)
 
 
 def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
-                  echo: Callable[[str], None], version: str) -> RunResult:
+                  echo: Callable[[str], None], version: str, strategy: Any) -> RunResult:
     from ganzoo.runtime import import_tensorflow, resolve_precision
 
     tf = import_tensorflow()
     import keras
 
     from ganzoo import callbacks as cb
-    from ganzoo import export
+    from ganzoo import distribute, export
     from ganzoo.builder import build_gan, build_visualizers
     from ganzoo.images import to_unit
 
@@ -187,6 +210,8 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     echo(f"  data from {data.source}")
     echo(f"  {p.total_steps} steps of {p.images_per_step} images "
          f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
+    if config["strategy"] != "default":
+        echo(f"  {distribute.describe(strategy, config['strategy'])}")
 
     data_info = {"name": data.name, "source": data.source, "images": len(data),
                  "image_shape": list(data.image_shape), "num_classes": data.num_classes,
@@ -197,26 +222,43 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                   "command": sys.argv}
     write_json(run_dir / "config.json", run_config)
 
-    gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    with strategy.scope():
+        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    if config["sync_batchnorm"]:
+        distribute.synchronize_batchnorm((gan.generator, gan.discriminator), strategy)
     dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
                                   bool(config["conditional"]))
+    dataset = distribute.shard_dataset(dataset, strategy)
 
-    grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+    grid_z, grid_labels = grid_inputs(config, data.num_classes)
+    conditional = bool(gan.conditional)
 
-    def grid_samples() -> np.ndarray:
-        z = keras.ops.convert_to_tensor(grid_z)
-        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
-        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Samples of the weight-averaged generator in [0, 1], in batches.
+
+        `labels` are class labels for conditional models; for others (InfoGAN grids
+        label rows by category, which is already in z) they are ignored.
+        """
+        outs = []
+        for start in range(0, len(z), 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
+                labels[start:start + 500])
+            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
+        return to_unit(np.concatenate(outs))
 
     visualizers = build_visualizers(p.catalog, config["visualizers"])
     counter = cb.StepCounter(p.total_steps)
-    real = data.images[:100].astype(np.float32) / 255.0
+    real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
         ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
-                            step=counter.step, final=final, grid_samples=grid_samples,
+                            step=counter.step, final=final,
+                            grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real)
+                            real_samples=real, generate=generate, latent_dim=gan.input_dim,
+                            num_classes=data.num_classes if conditional else 0,
+                            training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
         for name, visualizer in list(visualizers):
             try:
@@ -230,6 +272,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                 visualizers.remove((name, visualizer))
         return written
 
+    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
     checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
@@ -243,16 +286,20 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
-        cb.Visuals(run_visualizers),
+        # The last epoch's views are drawn once, by the final pass after fit().
+        cb.Visuals(lambda epoch, final: [] if epoch >= epochs else run_visualizers(epoch, final)),
     ]
-    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     steps_per_epoch = min(p.steps_per_epoch, p.total_steps)
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal
         verbose = 1 if sys.stdout.isatty() else 2
-    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-            verbose=verbose, shuffle=False)
+    with distribute.fit_scope(gan, strategy):
+        gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=False)
     seconds = time.perf_counter() - start
+    if config["strategy"] != "default":  # equal on every worker when replicas stayed in sync
+        digest = distribute.weights_digest((gan, gan.g_optimizer, gan.d_optimizer))
+        echo(f"weights digest {digest} after {counter.step} steps")
 
     files: dict[str, Path] = {}
     export_path: Path | None = None

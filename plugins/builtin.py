@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, tutorial, visualizers
+from . import auxiliary, began, charts, dcgan, losses, penalties, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -23,6 +23,9 @@ GANZOO_API = 1
 def ganzoo_register_generators(register: Any) -> None:
     register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
              description="DCGAN generator sized to the data (Radford et al. 2016)")
+    register("began", began.build_generator, params=began.GENERATOR_PARAMS,
+             description="BEGAN decoder: 3x3 convs with ELU, nearest upsampling "
+                         "(Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_generator,
              description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
 
@@ -30,23 +33,60 @@ def ganzoo_register_generators(register: Any) -> None:
 @hookimpl
 def ganzoo_register_discriminators(register: Any) -> None:
     register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
-             description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+             description="DCGAN discriminator ending in a logit (Radford et al. 2016); "
+                         "d_norm=batch|layer|spectral|none, d_heads=class,code")
+    register("began", began.build_discriminator, params=began.DISCRIMINATOR_PARAMS,
+             description="BEGAN autoencoder; its logits are per-example reconstruction "
+                         "energies (Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_discriminator,
              description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
 
 
 @hookimpl
+def ganzoo_register_penalties(register: Any) -> None:
+    register("gp", penalties.build_gp, params=penalties.GP_PARAMS,
+             description="WGAN-GP gradient penalty on per-example interpolates "
+                         "(Gulrajani et al. 2017)")
+    register("dragan", penalties.build_dragan, params=penalties.DRAGAN_PARAMS,
+             description="gradient penalty around perturbed real data (Kodali et al. 2017)")
+    register("r1", penalties.build_r1, params=penalties.R1_PARAMS,
+             description="R1: squared gradient norm on real data (Mescheder et al. 2018)")
+    register("acgan", auxiliary.build_acgan, params=auxiliary.ACGAN_PARAMS,
+             description="auxiliary-classifier term for D and G; needs d_heads=class "
+                         "(Odena et al. 2017)")
+    register("infogan", auxiliary.build_infogan, params=auxiliary.INFOGAN_PARAMS,
+             description="mutual-information term for G and the Q head; needs latent codes "
+                         "and d_heads=code (Chen et al. 2016)")
+
+
+@hookimpl
 def ganzoo_register_losses(register: Any) -> None:
     for name, (factory, description) in losses.FACTORIES.items():
-        register(name, factory, description=description)
+        register(name, factory, description=description, params=losses.PARAMS.get(name, {}))
 
 
 @hookimpl
 def ganzoo_register_visualizers(register: Any) -> None:
     register("grid", visualizers.build_grid,
-             description="sample grid from a fixed noise batch, one PNG per epoch")
-    register("losses", visualizers.build_loss_curves,
+             description="sample grid from a fixed noise batch, one PNG per epoch (grid.png)")
+    register("compare", visualizers.build_compare,
+             description="real training images beside generated ones (compare.png)")
+    register("losses", charts.build_loss_curves,
              description="loss curves of G, D and each penalty (losses.png)")
+    register("metrics", charts.build_metric_curves,
+             description="curves of every other metric in metrics.csv and eval.csv (metrics.png)")
+    register("histogram", charts.build_histogram, params=charts.HISTOGRAM_PARAMS,
+             description="pixel-intensity histogram per channel, real vs generated "
+                         "(histogram.png, .json)")
+    register("interpolation", visualizers.build_interpolation,
+             params=visualizers.INTERPOLATION_PARAMS,
+             description="spherical interpolation between random noise vectors "
+                         "(interpolation.png, .gif)")
+    register("progress", visualizers.build_progress,
+             description="the per-epoch grids as one animation (progress.gif); list after grid")
+    register("neighbours", visualizers.build_neighbours, params=visualizers.NEIGHBOUR_PARAMS,
+             description="nearest training images of generated ones, a memorization check "
+                         "(neighbours.png, .json)")
 
 
 def _embedded(split: str) -> Any:

@@ -170,7 +170,7 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
     assert (record["status"], record["distribution"], record["module"]) == (
         "ok", "ganzoo-resgan", "ganzoo_resgan")
     assert record["provides"] == {"generator": ["resnet"], "discriminator": ["resnet"],
-                                  "loss": ["ragan"], "visualizer": ["nearest"],
+                                  "loss": ["ragan"], "visualizer": ["moments"],
                                   "model": ["resgan"]}
     assert record["warnings"] == []
     assert _list_rows(venv) == {**{m: "builtin" for m in SHIPPED_MODELS}, "resgan": "resgan"}
@@ -178,14 +178,14 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
     assert [(c["slot"], c["name"], c["plugin"]) for c in info["components"]] == [
         ("generator", "resnet", "resgan"), ("discriminator", "resnet", "resgan"),
         ("loss", "ragan", "resgan"), ("visualizers", "grid", "builtin"),
-        ("visualizers", "losses", "builtin"), ("visualizers", "nearest", "resgan")]
+        ("visualizers", "losses", "builtin"), ("visualizers", "moments", "resgan")]
     assert info["defaults"]["res_g_channels"] == 64
     assert info["papers"][0]["authors"] == "Alexia Jolicoeur-Martineau"
 
     run = venv.ganzoo("run", "resgan", "--steps", "2", "--batch-size", "8", "--out", "run",
                       "--set", "res_g_channels=16", "--set", "res_d_channels=16")
     assert "done: 2 steps" in run.stdout
-    assert (tmp_path / "run" / "nearest.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "run" / "moments.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run" / "resgan.weights.h5").is_file()
     # its loss combines with a built-in model (checked before anything is built)
     bad = venv.ganzoo("run", "dcgan", "--set", "loss=ragann", code=2)

@@ -2,9 +2,9 @@
 
 It adds what ganzoo itself lacks: residual-block networks (He et al. 2016, in the
 GAN form of Gulrajani et al. 2017), the relativistic average GAN loss
-(Jolicoeur-Martineau 2018), a visualizer that shows each sample beside its
-nearest training images, and the `resgan` model that puts them together
-(registry.json).
+(Jolicoeur-Martineau 2018), a visualizer that compares the pixel-wise mean and
+spread of generated and real images, and the `resgan` model that puts them
+together (registry.json).
 
 This module is imported by every ganzoo command, so it imports nothing heavy:
 TensorFlow and Keras are imported inside the factories.
@@ -44,8 +44,8 @@ def ganzoo_register_losses(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_visualizers(register: Any) -> None:
-    register("nearest", visualizers.build_nearest,
-             description="each sample beside its 3 nearest training images (nearest.png)")
+    register("moments", visualizers.build_moments,
+             description="pixel-wise mean and spread of real vs generated images (moments.png)")
 
 
 @hookimpl

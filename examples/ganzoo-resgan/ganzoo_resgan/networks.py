@@ -94,7 +94,7 @@ def build_generator(ctx: BuildContext) -> Any:
     blocks, base = blocks_for(ctx)
     channels = int(ctx.get("res_g_channels"))
     init = keras.initializers.GlorotUniform(seed=ctx.get("seed"))
-    z = keras.Input((ctx.latent_dim,), name="z")
+    z = keras.Input((ctx.generator_input_dim,), name="z")  # z and any latent codes
     x = layers.Dense(base * base * channels, kernel_initializer=init, name="project")(z)
     x = layers.Reshape((base, base, channels), name="reshape")(x)
     for i in range(blocks):

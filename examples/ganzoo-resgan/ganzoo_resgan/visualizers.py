@@ -1,9 +1,10 @@
-"""The `nearest` visualizer: is the generator copying its training images?
+"""The `moments` visualizer: pixel-wise mean and spread of generated vs real images.
 
-For the first 8 grid samples it finds the 3 closest of the run's real sample
-images (Euclidean distance in pixel space) and writes one row per sample:
-the sample, then its neighbours, into ``nearest.png``. A row of near-identical
-images is a sign of memorisation. It works on numpy arrays only.
+A generator that covers the data reproduces both the average image and how much
+each pixel varies; one that collapses onto few modes shows a spread image that
+is too dark. ``moments.png`` has two rows, real then generated: the per-pixel
+mean, then the per-pixel standard deviation (scaled by 2, so that the largest
+possible spread of images in [0, 1], 0.5, is white). It works on numpy arrays.
 """
 
 from __future__ import annotations
@@ -15,28 +16,23 @@ import numpy as np
 
 from ganzoo.images import save_grid
 
-SAMPLES = 8
-NEIGHBOURS = 3
+
+def moments(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, 2 * std) over the batch, each (H, W, C) in [0, 1]."""
+    images = np.asarray(images, dtype=np.float64)
+    return images.mean(axis=0), np.clip(2.0 * images.std(axis=0), 0.0, 1.0)
 
 
-def nearest_rows(samples: np.ndarray, real: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
-    """(n, H, W, C) samples and (m, H, W, C) real images -> (n * (k + 1), H, W, C) rows."""
-    flat_s = samples.reshape(len(samples), -1).astype(np.float64)
-    flat_r = real.reshape(len(real), -1).astype(np.float64)
-    dist = ((flat_s[:, None, :] - flat_r[None, :, :]) ** 2).sum(-1)
-    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
-    rows = [np.concatenate([samples[i:i + 1], real[order[i]]]) for i in range(len(samples))]
-    return np.concatenate(rows).astype(np.float32)
+def build_moments(ctx: Any) -> Any:
+    def view(run: Any) -> list[Path]:
+        """moments.png: mean and spread of real (top) and generated (bottom) images."""
+        if not run.is_image_data():
+            return run.skip("moments needs image data")
+        fake = run.samples()
+        real = run.real(len(fake))
+        if real is None or len(real) == 0:
+            return run.skip("moments needs real training images")
+        panels = np.stack([*moments(real), *moments(fake)]).astype(np.float32)
+        return [save_grid(panels, run.out / "moments.png", rows=2)]
 
-
-def build_nearest(ctx: Any) -> Any:
-    def nearest(run: Any) -> list[Path]:
-        """nearest.png: each sample, then its nearest real images."""
-        if run.real_samples is None or len(run.real_samples) == 0:
-            return []
-        samples = run.samples()[:SAMPLES]
-        k = min(NEIGHBOURS, len(run.real_samples))
-        rows = nearest_rows(samples, run.real_samples, k)
-        return [save_grid(rows, run.run_dir / "nearest.png", rows=len(samples))]
-
-    return nearest
+    return view

@@ -39,7 +39,7 @@ def test_ganzoo_discovers_every_part() -> None:
     assert (record.error, record.warnings, record.api) == (None, [], 1)
     assert record.distribution == "ganzoo-resgan"
     assert record.provides == {"generator": ["resnet"], "discriminator": ["resnet"],
-                               "loss": ["ragan"], "visualizer": ["nearest"],
+                               "loss": ["ragan"], "visualizer": ["moments"],
                                "model": ["resgan"]}
 
 
@@ -87,21 +87,26 @@ def test_unusable_shapes_are_clear_errors() -> None:
         networks.blocks_for(_ctx((7, 7, 1)))
 
 
-def test_nearest_rows_put_each_sample_before_its_neighbours() -> None:
-    real = np.stack([np.full((2, 2, 1), v, np.float32) for v in (0.0, 0.3, 0.6, 0.9)])
-    samples = np.stack([np.full((2, 2, 1), 0.62, np.float32), np.full((2, 2, 1), 0.05,
-                                                                       np.float32)])
-    rows = visualizers.nearest_rows(samples, real, k=2)
-    assert rows.shape == (6, 2, 2, 1)
-    assert [float(r[0, 0, 0]) for r in rows] == pytest.approx([0.62, 0.6, 0.9, 0.05, 0.0, 0.3])
+def test_moments_by_hand() -> None:
+    images = np.stack([np.zeros((2, 2, 1)), np.ones((2, 2, 1))]).astype(np.float32)
+    mean, spread = visualizers.moments(images)
+    assert mean.shape == (2, 2, 1) and spread.shape == (2, 2, 1)
+    assert np.allclose(mean, 0.5) and np.allclose(spread, 1.0)  # std 0.5, scaled by 2
+    _, flat = visualizers.moments(np.full((4, 2, 2, 1), 0.3, np.float32))
+    assert np.allclose(flat, 0.0)
 
 
-def test_nearest_writes_a_png(tmp_path: Path) -> None:
-    from types import SimpleNamespace
+def test_moments_writes_a_png(tmp_path: Path) -> None:
+    from ganzoo.visualize import VisualContext
 
     rng = np.random.default_rng(0)
-    run = SimpleNamespace(run_dir=tmp_path, real_samples=rng.random((20, 28, 28, 1)),
-                          samples=lambda: rng.random((10, 28, 28, 1)).astype(np.float32))
-    written = visualizers.build_nearest(None)(run)
-    assert written == [tmp_path / "nearest.png"]
+    run = VisualContext(run_dir=tmp_path, config={}, epoch=1, step=1, final=False,
+                        grid_samples=lambda: rng.random((10, 28, 28, 1)).astype(np.float32),
+                        real_samples=rng.random((20, 28, 28, 1)).astype(np.float32))
+    written = visualizers.build_moments(None)(run)
+    assert written == [tmp_path / "moments.png"]
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    points = VisualContext(run_dir=tmp_path, config={}, epoch=1, step=1, final=False,
+                           grid_samples=lambda: np.zeros((10, 2), np.float32))
+    assert visualizers.build_moments(None)(points) == []
+    assert points.skipped == ["moments needs image data"]
