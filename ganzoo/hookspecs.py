@@ -18,6 +18,8 @@ Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss.
 - visualizer:    a callable `(run: VisualContext, out: Path) -> list[Path]`.
 - dataset:       a callable `(split: str) -> ganzoo.data.ImageData`.
+- metric:        a callable `(ctx: ganzoo.evaluation.EvalContext) -> dict | None`: named
+                 figures for ``ganzoo eval`` and ``eval_every``, None when it does not apply.
 
 See docs/PLUGINS.md for the full reference.
 """
@@ -68,6 +70,12 @@ def ganzoo_register_visualizers(register: Register) -> None:
 @hookspec
 def ganzoo_register_datasets(register: Register) -> None:
     """Register named data sets usable with ``--dataset NAME``."""
+
+
+@hookspec
+def ganzoo_register_metrics(register: Register) -> None:
+    """Register evaluation metrics: ``register(name, function, description=...)``; the
+    function takes an `EvalContext` and returns a dict of figures (or None)."""
 
 
 @hookspec

@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, visualizers
+from . import dcgan, losses, metrics, visualizers
 
 GANZOO_API = 1
 
@@ -43,6 +43,12 @@ def ganzoo_register_visualizers(register: Any) -> None:
              description="sample grid from a fixed noise batch, one PNG per epoch")
     register("losses", visualizers.build_loss_curves,
              description="loss curves of G, D and each penalty (losses.png)")
+
+
+@hookimpl
+def ganzoo_register_metrics(register: Any) -> None:
+    for name, (function, description) in metrics.METRICS.items():
+        register(name, function, description=description)
 
 
 def _embedded(split: str) -> Any:
