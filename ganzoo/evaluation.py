@@ -178,15 +178,18 @@ class Scorer:
     """Scores sample sets against one data set's reference; keeps the extractor and the
     reference between calls (training evaluates every few epochs)."""
 
-    def __init__(self, catalog: Catalog, dataset: str | None, shape: tuple[int, ...]) -> None:
+    def __init__(self, catalog: Catalog, dataset: str | None, shape: tuple[int, ...],
+                 extractor: Extractor | None = None) -> None:
         from ganzoo import features
 
         self.catalog = catalog
         self.dataset = dataset or DEFAULT_DATASET
         self.shape = tuple(shape)
-        if len(self.shape) == 3:
-            features.check_available(self.shape)
         self._cache: dict[str, Any] = {}
+        if extractor is not None:
+            self._cache["extractor"] = extractor
+        elif len(self.shape) == 3:
+            features.check_available(self.shape)
 
     def extractor(self) -> Extractor:
         from ganzoo.features import extractor_for

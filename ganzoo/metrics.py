@@ -36,6 +36,8 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     `eps` is added to both diagonals (the usual fix); imaginary parts left by
     round-off are dropped.
     """
+    import warnings
+
     from scipy import linalg
 
     mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
@@ -43,10 +45,12 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     if mu1.shape != mu2.shape or cov1.shape != cov2.shape:
         raise ValueError(f"shapes differ: {mu1.shape}/{mu2.shape}, {cov1.shape}/{cov2.shape}")
     diff = mu1 - mu2
-    covmean = linalg.sqrtm(cov1 @ cov2)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(len(cov1)) * eps
-        covmean = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))
+    with warnings.catch_warnings():  # singular covariances (dead ReLU units) are expected
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(cov1 @ cov2)
+        if not np.isfinite(covmean).all():
+            offset = np.eye(len(cov1)) * eps
+            covmean = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))
     covmean = np.real(covmean)
     value = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * np.trace(covmean))
     return max(value, 0.0)  # round-off can give -1e-12 for identical inputs
