@@ -3,6 +3,7 @@ and what happens as images are degraded. Uses the shipped classifier (imports Te
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -65,13 +66,13 @@ def test_train_subset_is_close_to_the_test_reference(real: dict[str, Any]) -> No
 
 def test_distance_grows_monotonically_with_gaussian_noise(real: dict[str, Any]) -> None:
     distances = [fd(real, degrade(real["subset"], noise=s)) for s in (0.0, 0.05, 0.1, 0.2, 0.4)]
-    assert all(a < b for a, b in zip(distances, distances[1:], strict=False)), distances
+    assert all(a < b for a, b in pairwise(distances)), distances
     assert distances[-1] > 20 * distances[0]
 
 
 def test_distance_grows_monotonically_with_blur(real: dict[str, Any]) -> None:
     distances = [fd(real, degrade(real["subset"], blur=s)) for s in (0.0, 0.6, 1.0, 1.5, 2.5)]
-    assert all(a < b for a, b in zip(distances, distances[1:], strict=False)), distances
+    assert all(a < b for a, b in pairwise(distances)), distances
 
 
 def test_uniform_noise_scores_far_worse_than_real_images(real: dict[str, Any]) -> None:

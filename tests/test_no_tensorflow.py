@@ -24,6 +24,7 @@ LIGHT_MODULES = [
     "ganzoo.config", "ganzoo.data", "ganzoo.errors", "ganzoo.export", "ganzoo.files",
     "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry", "ganzoo.runs",
     "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
 ]
 
 _REPORT = """
@@ -65,6 +66,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
+    (["eval", "--help"], "Fréchet distance"),
 ])
 def test_listing_commands_import_neither_tensorflow_nor_keras(
     tmp_path: Path, args: list[str], expected: str
