@@ -57,7 +57,7 @@ class Reference:
                 "source": self.source}
 
 
-def _shipped_reference() -> Reference:
+def shipped_reference() -> Reference:
     from ganzoo import classifier
 
     ref = classifier.load_reference()
@@ -201,7 +201,7 @@ class Scorer:
     def reference(self) -> Reference:
         if "reference" not in self._cache:
             if is_shipped(self.dataset, self.shape):
-                self._cache["reference"] = _shipped_reference()
+                self._cache["reference"] = shipped_reference()
             else:
                 self._cache["reference"] = compute_reference(
                     self.extractor(), self.catalog, self.dataset, self.shape)
