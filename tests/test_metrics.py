@@ -32,8 +32,18 @@ def test_frechet_distance_with_correlated_covariance() -> None:
 
 
 def test_frechet_distance_of_identical_singular_stats_is_zero() -> None:
-    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: sqrtm needs the eps fallback or not
-    assert metrics.frechet_distance(np.ones(2), cov, np.ones(2), cov) == pytest.approx(0, abs=1e-5)
+    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1
+    assert metrics.frechet_distance(np.ones(2), cov, np.ones(2), cov) == pytest.approx(0, abs=1e-9)
+
+
+def test_trace_sqrt_product_matches_scipy_sqrtm() -> None:
+    from scipy import linalg
+
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((40, 6)), rng.standard_normal((40, 6)) @ rng.standard_normal((6, 6))
+    c1, c2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)  # full rank, not commuting
+    expected = np.trace(np.real(linalg.sqrtm(c1 @ c2)))
+    assert metrics.trace_sqrt_product(c1, c2) == pytest.approx(expected, rel=1e-9)
 
 
 def test_gaussian_stats_uses_unbiased_covariance() -> None:
