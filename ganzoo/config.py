@@ -66,6 +66,12 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("precision", "auto", "auto picks bfloat16 where the CPU or GPU runs it natively",
           choices=("auto", "float32", "bfloat16")),
     Param("conditional", False, "feed class labels to G and D (needs a labelled data set)"),
+    Param("d_labels", True, "conditional models also feed the label to D; off for models "
+          "whose D predicts the class instead (ACGAN)"),
+    Param("code_categorical", 0, "categories of a categorical latent code appended to z "
+          "(InfoGAN); 0 is none", minimum=0),
+    Param("code_continuous", 0, "continuous latent codes, uniform in [-1, 1], appended to z "
+          "(InfoGAN)", minimum=0),
     Param("grid_rows", 10, "rows (and columns) of the per-epoch sample grid", minimum=1),
     Param("checkpoint_every", 0, "also checkpoint every N steps; 0 is at epoch ends only",
           minimum=0),
@@ -74,6 +80,10 @@ TRAINER_PARAMS: tuple[Param, ...] = (
           "metrics.csv, eval.csv and TensorBoard; 0 is off", minimum=0),
     Param("eval_n", 10000, "samples scored by eval_every", minimum=10),
     Param("jit_compile", False, "compile the train step with XLA (slower on most CPUs)"),
+    Param("strategy", "default", "tf.distribute strategy (docs/DISTRIBUTED.md); batch_size "
+          "is the global batch", choices=("default", "mirrored", "multi-worker", "tpu")),
+    Param("sync_batchnorm", True, "with several replicas, BatchNorm statistics over the "
+          "global batch; false keeps per-replica statistics"),
 )
 TRAINER = {p.name: p for p in TRAINER_PARAMS}
 

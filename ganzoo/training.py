@@ -21,6 +21,7 @@ from ganzoo import registry
 from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
+from ganzoo.distribute import check_name as check_strategy
 from ganzoo.errors import DataError
 from ganzoo.files import write_json
 from ganzoo.visualize import VisualContext
@@ -82,6 +83,7 @@ def plan(
 ) -> Plan:
     entry, plugin, where = registry.get(catalog, model)
     config = resolve(entry, catalog, overrides, entry_where=where)
+    check_strategy(config["strategy"])
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
@@ -116,18 +118,31 @@ class RunResult:
     precision: str
     stopped: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    chief: bool = True  # False on a multi-worker worker whose run folder was temporary
 
 
 def grid_inputs(config: Mapping[str, Any], num_classes: int,
-                latent_dim: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The fixed noise (and labels) of the per-epoch grid: one row per class when conditional."""
+                latent_dim: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
+
+    Conditional models draw one row per class; models with a categorical latent code
+    (InfoGAN) one row per category, so a row shows what the code controls. The
+    second value (None for a plain grid) is the class or category of each sample.
+    `latent_dim` is accepted for callers of the older signature; the config's is used.
+    """
+    from ganzoo import latent
+
     rows = int(config["grid_rows"])
+    categories = int(config.get("code_categorical", 0) or 0)
     labels = None
     if config.get("conditional") and num_classes:
         labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    elif categories:
+        labels = np.repeat(np.arange(categories, dtype=np.int32), rows)
     n = rows * rows if labels is None else len(labels)
-    rng = np.random.default_rng(int(config["seed"]) + 2_000_003)
-    return rng.standard_normal((n, latent_dim)).astype(np.float32), labels
+    row_codes = labels if categories and not config.get("conditional") else None
+    z = latent.inputs(config, n, int(config["seed"]) + 2_000_003, categories=row_codes)
+    return z, labels
 
 
 def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool) -> Any:
@@ -155,23 +170,31 @@ def _echo(message: str) -> None:
 
 def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
           verbose: int | str = "auto", echo: Callable[[str], None] = _echo) -> RunResult:
-    """Run `fit()` for a checked plan and write the run folder."""
-    from ganzoo import __version__, runs
+    """Run `fit()` for a checked plan and write the run folder (on the chief only)."""
+    from ganzoo import __version__, distribute, runs
 
+    # First TensorFlow work of the run: multi-worker must set up collectives before any other.
+    strategy = distribute.make_strategy(p.config["strategy"])
+    distribute.check_batch(int(p.config["batch_size"]), strategy)
+    if not distribute.is_chief(strategy):
+        with distribute.worker_dir(strategy) as tmp:
+            result = _train_locked(p, tmp, verbose, echo, __version__, strategy)
+        result.chief = False
+        return result
     run_dir = runs.new_run_dir(p.model, out, overwrite)
     with runs.locked(run_dir):
-        return _train_locked(p, run_dir, verbose, echo, __version__)
+        return _train_locked(p, run_dir, verbose, echo, __version__, strategy)
 
 
 def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
-                  echo: Callable[[str], None], version: str) -> RunResult:
+                  echo: Callable[[str], None], version: str, strategy: Any) -> RunResult:
     from ganzoo.runtime import import_tensorflow, resolve_precision
 
     tf = import_tensorflow()
     import keras
 
     from ganzoo import callbacks as cb
-    from ganzoo import export
+    from ganzoo import distribute, export
     from ganzoo.builder import build_gan
     from ganzoo.images import to_unit
 
@@ -183,6 +206,8 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     echo(f"  data from {data.source}")
     echo(f"  {p.total_steps} steps of {p.images_per_step} images "
          f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
+    if config["strategy"] != "default":
+        echo(f"  {distribute.describe(strategy, config['strategy'])}")
 
     data_info = {"name": data.name, "source": data.source, "images": len(data),
                  "image_shape": list(data.image_shape), "num_classes": data.num_classes,
@@ -193,15 +218,20 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                   "command": sys.argv}
     write_json(run_dir / "config.json", run_config)
 
-    gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    with strategy.scope():
+        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    if config["sync_batchnorm"]:
+        distribute.synchronize_batchnorm((gan.generator, gan.discriminator), strategy)
     dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
                                   bool(config["conditional"]))
+    dataset = distribute.shard_dataset(dataset, strategy)
 
-    grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+    grid_z, grid_labels = grid_inputs(config, data.num_classes)
 
     def grid_samples() -> np.ndarray:
         z = keras.ops.convert_to_tensor(grid_z)
-        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
+        labels = (None if grid_labels is None or not gan.conditional
+                  else keras.ops.convert_to_tensor(grid_labels))
         return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
 
     visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
@@ -243,9 +273,13 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal
         verbose = 1 if sys.stdout.isatty() else 2
-    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-            verbose=verbose, shuffle=False)
+    with distribute.fit_scope(gan, strategy):
+        gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=False)
     seconds = time.perf_counter() - start
+    if config["strategy"] != "default":  # equal on every worker when replicas stayed in sync
+        digest = distribute.weights_digest((gan, gan.g_optimizer, gan.d_optimizer))
+        echo(f"weights digest {digest} after {counter.step} steps")
 
     files: dict[str, Path] = {}
     export_path: Path | None = None
@@ -259,7 +293,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         files["weights"] = export_path
     for path in run_visualizers(counter.epoch, True):
         files.setdefault(path.stem, path)
-    rate = throughput.total_images / max(throughput.train_seconds, 1e-9)
+    rate = throughput.rate
     result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
                        epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
                        precision=policy, stopped=guard.tripped, files=files)
@@ -283,15 +317,14 @@ def _periodic_eval(p: Plan, gan: Any, counter: Any, run_dir: Path) -> Any:
     import keras
 
     from ganzoo import callbacks as cb
-    from ganzoo import evaluation
+    from ganzoo import evaluation, latent
     from ganzoo.images import to_unit
-    from ganzoo.sampling import noise
 
     scorer = evaluation.Scorer(p.catalog, p.data.name, p.data.image_shape)
     scorer.extractor()  # load both now, so that a problem shows before training
     scorer.reference()
     n, seed = int(p.config["eval_n"]), int(p.config["seed"])
-    z = noise(n, gan.latent_dim, seed + 3_000_017)
+    z = latent.inputs(p.config, n, seed + 3_000_017)
     labels = (np.arange(n) % p.data.num_classes).astype(np.int32) if gan.conditional else None
 
     def score() -> dict[str, Any]:
