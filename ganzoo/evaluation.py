@@ -183,8 +183,9 @@ class Scorer:
         from ganzoo import features
 
         self.catalog = catalog
-        self.dataset = dataset or DEFAULT_DATASET
         self.shape = tuple(shape)
+        # images default to the shipped reference's data set; other data name their own
+        self.dataset = dataset or (DEFAULT_DATASET if len(self.shape) == 3 else "")
         self._cache: dict[str, Any] = {}
         if extractor is not None:
             self._cache["extractor"] = extractor
@@ -321,7 +322,9 @@ def load_samples(source: str | Path, n: int, seed: int, catalog: Catalog) -> Sam
     if kind == "export":
         dataset = (loaded.meta.data or {}).get("name")
     images = sampling.sample(loaded, n, seed=seed)
-    return Samples(to_uint8(images), kind, path, dataset, loaded.meta.model, loaded.meta.step)
+    if images.ndim == 4:  # images are scored as 8-bit pixels; other outputs as they are
+        images = to_uint8(images)
+    return Samples(images, kind, path, dataset, loaded.meta.model, loaded.meta.step)
 
 
 def _array_samples(path: Path, n: int) -> Samples:
