@@ -233,6 +233,7 @@ def _report(result: Any) -> None:
         click.echo(f"  {label + ':':<13} {value}")
     if result.export_path:
         click.echo(f"next: ganzoo sample {run_dir} --n 64 --out samples.png")
+    click.echo(f"      ganzoo report {run_dir}   (the run as one HTML page)")
 
 
 @cli.command()
@@ -320,6 +321,47 @@ def eval_cmd(ctx: click.Context, source: str, n: int, dataset: str | None, seed:
     for line in evaluation.summary_lines(result):
         click.echo(line)
     click.echo(f"saved: {path} ({result['seconds']:.1f} s)")
+
+
+@cli.command()
+@click.argument("source", type=click.Path())
+@click.option("--kind", required=True, metavar="K",
+              help="Visualizer: grid, compare, losses, metrics, histogram, interpolation, "
+                   "progress, neighbours, or one a plugin adds (`ganzoo plugins`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write; its suffix picks the file when a kind writes several "
+                   "(interpolation: .png or .gif; histogram, neighbours: .png or .json).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the views' noise and real-image choice (default: the run's).")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | None,
+              overwrite: bool) -> None:
+    """Draw one visualizer's view of SOURCE: a run folder or an exported .weights.h5 file."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    cat = _catalog(ctx)
+    cat.get("visualizer", kind)  # an unknown kind fails before anything is loaded
+    check_writable_output(out, overwrite)
+    path = api.draw(source, kind, out, seed=seed, cat=cat)
+    click.echo(f"wrote {kind} of {source} to {path}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE.html", default=None,
+              help="Where to write the page (default RUN_DIR/report.html, replaced each time).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out FILE.")
+def report(run_dir: str, out: str | None, overwrite: bool) -> None:
+    """Write a run as one self-contained HTML page: config, plots, metrics, files."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    if out is not None:
+        check_writable_output(out, overwrite)
+    path = api.write_report(run_dir, out)
+    click.echo(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

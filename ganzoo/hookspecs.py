@@ -22,7 +22,7 @@ Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
-- visualizer:    a callable `(run: VisualContext, out: Path) -> list[Path]`.
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
 - dataset:       a callable `(split: str) -> ganzoo.data.ImageData`.
 - metric:        a callable `(ctx: ganzoo.evaluation.EvalContext) -> dict | None`: named
                  figures for ``ganzoo eval`` and ``eval_every``, None when it does not apply.

@@ -24,7 +24,7 @@ from ganzoo.data import ImageData, load_path
 from ganzoo.distribute import check_name as check_strategy
 from ganzoo.errors import DataError
 from ganzoo.files import write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.visualize import VisualContext, as_unit
 
 
 def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
@@ -227,29 +227,42 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     dataset = distribute.shard_dataset(dataset, strategy)
 
     grid_z, grid_labels = grid_inputs(config, data.num_classes)
+    conditional = bool(gan.conditional)
 
-    def grid_samples() -> np.ndarray:
-        z = keras.ops.convert_to_tensor(grid_z)
-        labels = (None if grid_labels is None or not gan.conditional
-                  else keras.ops.convert_to_tensor(grid_labels))
-        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Samples of the weight-averaged generator in [0, 1], in batches.
+
+        `labels` are class labels for conditional models; for others (InfoGAN grids
+        label rows by category, which is already in z) they are ignored.
+        """
+        outs = []
+        for start in range(0, len(z), 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
+                labels[start:start + 500])
+            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
+        return to_unit(np.concatenate(outs))
 
     visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
                    for name in config["visualizers"]]
     counter = cb.StepCounter(p.total_steps)
-    real = data.images[:100].astype(np.float32) / 255.0
+    real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
         ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
-                            step=counter.step, final=final, grid_samples=grid_samples,
+                            step=counter.step, final=final,
+                            grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real)
+                            real_samples=real, generate=generate, latent_dim=gan.input_dim,
+                            num_classes=data.num_classes if conditional else 0,
+                            training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
         for _, visualizer in visualizers:
             written.extend(visualizer(ctx) or [])
         return written
 
     evaluator = _periodic_eval(p, gan, counter, run_dir)
+    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
     checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
@@ -266,9 +279,9 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
-        cb.Visuals(run_visualizers),
+        # The last epoch's views are drawn once, by the final pass after fit().
+        cb.Visuals(lambda epoch, final: [] if epoch >= epochs else run_visualizers(epoch, final)),
     ]
-    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     steps_per_epoch = min(p.steps_per_epoch, p.total_steps)
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal

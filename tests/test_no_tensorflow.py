@@ -25,6 +25,7 @@ LIGHT_MODULES = [
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
     "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
+    "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
 
 _REPORT = """
@@ -67,6 +68,8 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
     (["eval", "--help"], "Fréchet distance"),
+    (["visualize", "--help"], "--kind"),
+    (["report", "--help"], "self-contained HTML"),
 ])
 def test_listing_commands_import_neither_tensorflow_nor_keras(
     tmp_path: Path, args: list[str], expected: str
@@ -128,3 +131,15 @@ def test_list_wall_time(tmp_path: Path, capsys: Any) -> None:
     assert any(line.split()[:2] == ["dcgan", "builtin"] for line in proc.stdout.splitlines())
     with capsys.disabled():
         print(f"\n`{' '.join(Path(c).name for c in cmd[:2])}` wall time: {seconds:.3f} s")
+
+
+def test_report_imports_neither(tmp_path: Path) -> None:
+    """`ganzoo report` reads files only: no model is rebuilt, so TensorFlow stays out."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({
+        "model": "dcgan", "entry": {"description": "d"}, "config": {"seed": 0},
+        "data": {"name": "x"}}))
+    out, loaded = run_cli(["report", str(run)], tmp_path)
+    assert "report.html" in out and (run / "report.html").is_file()
+    assert loaded == {"tensorflow": False, "keras": False}
