@@ -22,7 +22,7 @@ from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
 from ganzoo.distribute import check_name as check_strategy
-from ganzoo.errors import DataError
+from ganzoo.errors import DataError, GanzooError, PluginError
 from ganzoo.files import write_json
 from ganzoo.visualize import VisualContext, as_unit
 
@@ -31,10 +31,18 @@ def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData
     """A data set by registered name, or else by path."""
     if spec in catalog.components["dataset"]:
         component = catalog.components["dataset"][spec]
-        data = component.factory(split)
-        if not isinstance(data, ImageData):
-            from ganzoo.errors import PluginError
+        try:
+            data = component.factory(split)
+        except GanzooError:
+            raise
+        except Exception as exc:
+            from ganzoo.host import describe_exception
 
+            raise PluginError(
+                f"dataset {spec!r} from plugin {component.plugin!r} failed to load: "
+                f"{describe_exception(exc)}"
+            ) from exc
+        if not isinstance(data, ImageData):
             raise PluginError(
                 f"dataset {spec!r} from plugin {component.plugin!r} returned "
                 f"{type(data).__name__}, expected ganzoo.data.ImageData"
@@ -195,7 +203,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
 
     from ganzoo import callbacks as cb
     from ganzoo import distribute, export
-    from ganzoo.builder import build_gan
+    from ganzoo.builder import build_gan, build_visualizers
     from ganzoo.images import to_unit
 
     config, data = p.config, p.data
@@ -243,8 +251,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
             outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
         return to_unit(np.concatenate(outs))
 
-    visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
-                   for name in config["visualizers"]]
+    visualizers = build_visualizers(p.catalog, config["visualizers"])
     counter = cb.StepCounter(p.total_steps)
     real = as_unit(data.images[:100])
 
@@ -257,8 +264,16 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                             num_classes=data.num_classes if conditional else 0,
                             training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
-        for _, visualizer in visualizers:
-            written.extend(visualizer(ctx) or [])
+        for name, visualizer in list(visualizers):
+            try:
+                written.extend(visualizer(ctx) or [])
+            except Exception as exc:  # a plugin's plot must not end a training run
+                from ganzoo.host import describe_exception
+
+                plugin = p.catalog.get("visualizer", name).plugin
+                echo(f"warning: visualizer {name!r} from plugin {plugin!r} failed and is "
+                     f"switched off for this run: {describe_exception(exc)}")
+                visualizers.remove((name, visualizer))
         return written
 
     evaluator = _periodic_eval(p, gan, counter, run_dir)

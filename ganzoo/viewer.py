@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ganzoo.components import Catalog
-from ganzoo.errors import DataError, GanzooError
+from ganzoo.errors import DataError, GanzooError, PluginError
 from ganzoo.visualize import VisualContext
 
 
@@ -101,12 +101,21 @@ def visualize(source: str | Path, kind: str, out: str | Path, catalog: Catalog,
               seed: int | None = None) -> Path:
     """Run visualizer `kind` on SOURCE and write the file it makes with `out`'s suffix."""
     out = Path(out)
+    from ganzoo.builder import build_visualizers
+    from ganzoo.host import describe_exception
+
     component = catalog.get("visualizer", kind)
-    visualizer = component.factory(None)
+    ((_, visualizer),) = build_visualizers(catalog, [kind])
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmp:
         ctx = context_for(source, catalog, Path(tmp), seed=seed)
-        written = [Path(p) for p in visualizer(ctx) or []]
+        try:
+            written = [Path(p) for p in visualizer(ctx) or []]
+        except GanzooError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"visualizer {kind!r} from plugin {component.plugin!r} failed: "
+                              f"{describe_exception(exc)}") from exc
         if not written:
             why = "; ".join(ctx.skipped) or "it wrote no file"
             raise GanzooError(f"visualizer {kind!r} cannot run on {source}: {why}")

@@ -133,6 +133,33 @@ def test_list_wall_time(tmp_path: Path, capsys: Any) -> None:
         print(f"\n`{' '.join(Path(c).name for c in cmd[:2])}` wall time: {seconds:.3f} s")
 
 
+def test_no_plugin_imports_tensorflow_when_loaded(tmp_path: Path) -> None:
+    """The host's own check: `ganzoo plugins` warns about a plugin whose import pulled in
+    TensorFlow or Keras. None of the built-ins may trigger it."""
+    out, loaded = run_cli(["plugins", "--json"], tmp_path)
+    plugins = {p["name"]: p for p in json.loads(out)["plugins"]}
+    assert plugins["builtin"]["status"] == "ok"
+    assert plugins["builtin"]["warnings"] == []
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_example_and_scaffolded_plugins_import_light(tmp_path: Path) -> None:
+    """Third-party plugins made the documented way stay cheap to discover too."""
+    out, loaded = run_python(f"""
+    import sys
+    from ganzoo import scaffold
+    scaffold.create("lightgan", {str(tmp_path / "pkg")!r})
+    sys.path[:0] = [{str(REPO / "examples" / "ganzoo-resgan")!r}, {str(tmp_path / "pkg")!r}]
+    import ganzoo_resgan, ganzoo_lightgan
+    from ganzoo.host import load_catalog
+    cat = load_catalog(extra_plugins=[("resgan", ganzoo_resgan), ("lightgan", ganzoo_lightgan)])
+    print(cat.models["resgan"][1], cat.models["lightgan"][1],
+          [cat.plugins[n].warnings for n in ("resgan", "lightgan")])
+    """, tmp_path)
+    assert out.strip() == "resgan lightgan [[], []]"
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
 def test_report_imports_neither(tmp_path: Path) -> None:
     """`ganzoo report` reads files only: no model is rebuilt, so TensorFlow stays out."""
     run = tmp_path / "run"
