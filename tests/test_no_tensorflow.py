@@ -24,6 +24,7 @@ LIGHT_MODULES = [
     "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
     "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
 
@@ -66,6 +67,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
+    (["eval", "--help"], "Fréchet distance"),
     (["visualize", "--help"], "--kind"),
     (["report", "--help"], "self-contained HTML"),
 ])
