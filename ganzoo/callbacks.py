@@ -120,11 +120,15 @@ class NonFiniteGuard(keras.callbacks.Callback):
 class MetricsCSV(keras.callbacks.Callback):
     """metrics.csv: one row per generator step with every logged value."""
 
-    def __init__(self, path: Path, counter: StepCounter, append: bool = False) -> None:
+    def __init__(self, path: Path, counter: StepCounter, append: bool = False,
+                 extra_fields: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.path = path
         self.counter = counter
         self.append = append
+        #: columns that appear only on some rows (periodic evaluation); the header is
+        #: fixed at the first row, so they are declared up front
+        self.extra_fields = extra_fields
         self._file: Any = None
         self._writer: csv.DictWriter | None = None
         self._start = time.perf_counter()
@@ -141,8 +145,8 @@ class MetricsCSV(keras.callbacks.Callback):
         if self._writer is None:
             self._file.flush()
             header = _header(self.path)  # appending: keep the columns already there
-            self._writer = csv.DictWriter(self._file, fieldnames=header or list(row),
-                                          extrasaction="ignore")
+            fields = header or list(row) + [f for f in self.extra_fields if f not in row]
+            self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
             if not header:
                 self._writer.writeheader()
         self._writer.writerow(row)
@@ -168,6 +172,18 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(f), [])
 
 
+def _rows_until(path: Path, step: int) -> list[dict[str, Any]]:
+    """The rows of a CSV file up to `step` (a resumed run keeps its earlier evaluations)."""
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    try:
+        return [row for row in rows if int(row.get("step") or 0) <= step]
+    except ValueError:
+        return []
+
+
 def truncate_metrics(path: Path, step: int) -> None:
     """Drop the rows after `step` (steps a resumed run will train again)."""
     if not path.is_file():
@@ -186,6 +202,69 @@ def truncate_metrics(path: Path, step: int) -> None:
             break  # a row cut short by a crash ends the file
     with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(kept)
+
+
+class PeriodicEval(keras.callbacks.Callback):
+    """Scores samples at the last step of every `every`-th epoch and at the end of training.
+
+    Placed before `MetricsCSV`: the headline figures go into that step's logs (so into
+    metrics.csv as ``eval_<name>`` columns and the progress bar); every figure goes to
+    eval.csv (one row per evaluation, rewritten atomically) and to TensorBoard.
+    """
+
+    def __init__(self, score: Callable[[], dict[str, Any]], every: int, steps_per_epoch: int,
+                 counter: StepCounter, run_dir: Path, headline: tuple[str, ...]) -> None:
+        super().__init__()
+        self.score = score
+        self.every = every
+        self.steps_per_epoch = steps_per_epoch
+        self.counter = counter
+        self.csv_path = run_dir / "eval.csv"
+        self.tb_dir = run_dir / "tensorboard" / "eval"
+        self.headline = headline
+        self.rows: list[dict[str, Any]] = _rows_until(self.csv_path, counter.step)
+        self._writer: Any = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        # By the global step, not Keras' batch index: a resumed run's first fit() starts
+        # inside an epoch.
+        end_of_epoch = (self.counter.step % self.steps_per_epoch == 0
+                        and self.counter.epoch % self.every == 0)
+        last = bool(self.counter.max_steps) and self.counter.step >= self.counter.max_steps
+        if not (end_of_epoch or last):
+            return
+        figures = {k: v for k, v in self.score().items()
+                   if isinstance(v, int | float) and not isinstance(v, bool)}
+        if logs is not None:
+            logs.update({f"eval_{k}": figures[k] for k in self.headline if k in figures})
+        self.rows.append({"step": self.counter.step, "epoch": self.counter.epoch, **figures})
+        self._write_csv()
+        self._write_tensorboard(figures)
+
+    def _write_csv(self) -> None:
+        fields: list[str] = []
+        for row in self.rows:
+            fields += [k for k in row if k not in fields]
+        with atomic_path(self.csv_path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else v)
+                              for k, v in row.items()} for row in self.rows)
+
+    def _write_tensorboard(self, figures: dict[str, float]) -> None:
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.tb_dir))
+        with self._writer.as_default():
+            for key, value in figures.items():
+                tf.summary.scalar(f"eval/{key}", value, step=self.counter.step)
+        self._writer.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
 
 class Visuals(keras.callbacks.Callback):

@@ -107,6 +107,10 @@ def plan(
             f"data set {data.name!r} has {len(data)} images, fewer than one step needs "
             f"({p.images_per_step}); lower --batch-size"
         )
+    if int(config["eval_every"]) > 0:
+        from ganzoo.evaluation import check_training_eval
+
+        check_training_eval(catalog, data)
     if config["conditional"] and data.num_classes < 2:
         raise DataError(
             f"{model} is conditional but data set {data.name!r} has no class labels; "
@@ -228,6 +232,7 @@ class _Build:
     tf_version: str
     keras_version: str
     visualizers: list[tuple[str, Any]]
+    scorer: Any  # evaluation.Scorer of eval_every, or None
 
 
 def _build(p: Plan, strategy: Any, policy: str | None = None) -> _Build:
@@ -253,7 +258,7 @@ def _build(p: Plan, strategy: Any, policy: str | None = None) -> _Build:
                  "class_names": list(data.class_names), "fingerprint": fingerprint(data)}
     visualizers = build_visualizers(p.catalog, config["visualizers"])
     return _Build(gan, policy, strategy, data_info, tf.__version__, keras.__version__,
-                  visualizers)
+                  visualizers, _scorer(p))
 
 
 def fingerprint(data: ImageData) -> str:
@@ -491,10 +496,13 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
         return written
 
     interrupts = Interrupts()
+    evaluator = _periodic_eval(p, gan, counter, run_dir, b.scorer)
     last_epoch = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
-    metrics = cb.MetricsCSV(run_dir / "metrics.csv", counter, append=start_step > 0)
+    metrics = cb.MetricsCSV(run_dir / "metrics.csv", counter, append=start_step > 0,
+                            extra_fields=tuple(f"eval_{k}" for k in evaluator.headline)
+                            if evaluator else ())
     checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
                                    every=int(config["checkpoint_every"]),
                                    keep=int(config["keep_checkpoints"]),
@@ -505,6 +513,7 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
         cb.StopOnSignal(interrupts),
         throughput,
         guard,
+        *([evaluator] if evaluator else []),
         metrics,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
@@ -572,6 +581,51 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
         "finished": finished, "export": export_path.name if export_path else None,
     })
     return result
+
+
+def _scorer(p: Plan) -> Any:
+    """The scorer of ``eval_every``, its extractor and reference loaded (so that a problem
+    shows before the run folder exists), or None when evaluation is off."""
+    if int(p.config["eval_every"]) <= 0:
+        return None
+    from ganzoo import evaluation
+
+    scorer = evaluation.Scorer(p.catalog, p.data.name, p.data.image_shape)
+    scorer.extractor()
+    scorer.reference()
+    return scorer
+
+
+def _periodic_eval(p: Plan, gan: Any, counter: Any, run_dir: Path, scorer: Any) -> Any:
+    """The `PeriodicEval` callback of ``eval_every``, or None when it is off.
+
+    Samples come from the generator used for samples (the weight average when kept), from
+    fixed noise, so figures of successive epochs differ only by training.
+    """
+    every = int(p.config["eval_every"])
+    if every <= 0 or scorer is None:
+        return None
+    import keras
+
+    from ganzoo import callbacks as cb
+    from ganzoo import evaluation, latent
+    from ganzoo.images import to_unit
+
+    n, seed = int(p.config["eval_n"]), int(p.config["seed"])
+    z = latent.inputs(p.config, n, seed + 3_000_017)
+    labels = (np.arange(n) % p.data.num_classes).astype(np.int32) if gan.conditional else None
+
+    def score() -> dict[str, Any]:
+        parts = []
+        for start in range(0, n, 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ls = None if labels is None else keras.ops.convert_to_tensor(labels[start:start + 500])
+            parts.append(keras.ops.convert_to_numpy(gan.generate(zs, ls, model=gan.sampler)))
+        images = evaluation.to_uint8(to_unit(np.concatenate(parts).astype(np.float32)))
+        return scorer.score(images, seed=seed)["metrics"]
+
+    return cb.PeriodicEval(score, every, min(p.steps_per_epoch, p.total_steps), counter, run_dir,
+                           evaluation.HEADLINE)
 
 
 def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],

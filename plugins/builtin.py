@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import auxiliary, began, charts, dcgan, losses, penalties, tutorial, visualizers
+from . import auxiliary, began, charts, dcgan, losses, metrics, penalties, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -87,6 +87,12 @@ def ganzoo_register_visualizers(register: Any) -> None:
     register("neighbours", visualizers.build_neighbours, params=visualizers.NEIGHBOUR_PARAMS,
              description="nearest training images of generated ones, a memorization check "
                          "(neighbours.png, .json)")
+
+
+@hookimpl
+def ganzoo_register_metrics(register: Any) -> None:
+    for name, (function, description) in metrics.METRICS.items():
+        register(name, function, description=description)
 
 
 def _embedded(split: str) -> Any:

@@ -25,6 +25,7 @@ LIGHT_MODULES = [
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.interrupts",
     "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
     "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
 
@@ -68,6 +69,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
     (["resume", "--help"], "Continue an interrupted run"),
+    (["eval", "--help"], "Fréchet distance"),
     (["visualize", "--help"], "--kind"),
     (["report", "--help"], "self-contained HTML"),
 ])
