@@ -73,6 +73,13 @@ def train(
     return training.train(p, out=out, overwrite=overwrite, verbose=verbose)
 
 
+def resume(run_dir: str | Path, verbose: int | str = "auto", cat: Catalog | None = None) -> Any:
+    """Continue an interrupted run to its planned end; returns a `RunResult`."""
+    from ganzoo import training
+
+    return training.resume(run_dir, catalog=cat or catalog(), verbose=verbose)
+
+
 def load(source: str | Path, cat: Catalog | None = None) -> Any:
     """Rebuild the networks of a run folder or export (`ganzoo.sampling.Loaded`)."""
     from ganzoo import sampling

@@ -36,7 +36,7 @@ class _Group(click.Group):
         except GanzooError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise _UserError(str(exc)) from None
+            raise _UserError(" ".join(str(exc).split())) from None  # always one line
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -221,7 +221,8 @@ def new_plugin(name: str, folder: str | None) -> None:
 @click.option("--epochs", type=click.IntRange(min=1), help="Passes over the data set.")
 @click.option("--steps", type=click.IntRange(min=1), help="Generator steps (instead of epochs).")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Images per discriminator step.")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed for weights, noise and data order.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1),
+              help="Seed for weights, noise and data order.")
 @click.option("--out", type=click.Path(file_okay=False), metavar="DIR",
               help="Run folder (default runs/NAME-TIMESTAMP).")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
@@ -250,9 +251,30 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         overrides["steps"] = 0
     plan = training.plan(name, catalog=_catalog(ctx), dataset=dataset, overrides=overrides)
     result = training.train(plan, out=out, overwrite=overwrite)
+    _finish(ctx, result)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.pass_context
+def resume(ctx: click.Context, run_dir: str) -> None:
+    """Continue an interrupted run in RUN_DIR from its newest checkpoint to its planned end.
+
+    The result equals the uninterrupted run's (docs/RELIABILITY.md).
+    """
+    from ganzoo import training
+
+    result = training.resume(run_dir, catalog=_catalog(ctx))
+    _finish(ctx, result)
+
+
+def _finish(ctx: click.Context, result: Any) -> None:
+    """Report a run; exit 1 when stopped on NaN/Inf, 128 + signal when interrupted."""
+    if result.exit_code > 128:
+        ctx.exit(result.exit_code)
     _report(result)
-    if result.stopped:
-        ctx.exit(1)
+    if result.exit_code:
+        ctx.exit(result.exit_code)
 
 
 def _report(result: Any) -> None:

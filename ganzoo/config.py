@@ -25,6 +25,7 @@ class Param:
     help: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def type(self) -> type:
@@ -46,7 +47,8 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("steps", 0, "generator steps to train; 0 means use epochs", minimum=0),
     Param("batch_size", 64, "images per discriminator step", minimum=1),
     Param("latent_dim", 100, "size of the Gaussian noise vector z", minimum=1),
-    Param("seed", 0, "seed for weights, noise, shuffling and sample grids", minimum=0),
+    Param("seed", 0, "seed for weights, noise, shuffling and sample grids", minimum=0,
+          maximum=2**32 - 1),
     Param("optimizer", "adam", "optimizer for both networks", choices=("adam", "rmsprop")),
     Param("lr_g", 2e-4, "generator learning rate", minimum=0.0),
     Param("lr_d", 2e-4, "discriminator learning rate", minimum=0.0),
@@ -80,6 +82,8 @@ TRAINER_PARAMS: tuple[Param, ...] = (
           "metrics.csv, eval.csv and TensorBoard; 0 is off", minimum=0),
     Param("eval_n", 10000, "samples scored by eval_every", minimum=10),
     Param("jit_compile", False, "compile the train step with XLA (slower on most CPUs)"),
+    Param("deterministic", True, "TensorFlow op determinism: a seed gives bit-identical runs "
+          "on one machine, and resumed runs match uninterrupted ones"),
     Param("strategy", "default", "tf.distribute strategy (docs/DISTRIBUTED.md); batch_size "
           "is the global batch", choices=("default", "mirrored", "multi-worker", "tpu")),
     Param("sync_batchnorm", True, "with several replicas, BatchNorm statistics over the "
@@ -149,6 +153,8 @@ def _check(key: str, value: Any, spec: Param | None, where: str) -> Any:
         raise ConfigError(f"{where}{key}={value!r}: choose one of {', '.join(spec.choices)}")
     if spec.minimum is not None and value < spec.minimum:
         raise ConfigError(f"{where}{key}={value!r}: must be at least {spec.minimum}")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ConfigError(f"{where}{key}={value!r}: must be at most {spec.maximum}")
     return value
 
 

@@ -209,7 +209,8 @@ def shard_dataset(dataset: Any, strategy: Any) -> Any:
 
     TensorFlow's default (AUTO) tries to shard by file, finds none in an
     in-memory dataset and falls back to DATA with a warning; say DATA outright.
-    Every worker shuffles with the same seed, so the shards are disjoint.
+    Every worker computes the same batches (a pure function of seed and step), so the
+    shards are disjoint.
     """
     import tensorflow as tf
 

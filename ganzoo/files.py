@@ -49,6 +49,18 @@ def write_json(path: str | Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def can_write(folder: str | Path) -> bool:
+    """Whether a file can be created in `folder`, found by creating (and removing) one:
+    `os.access` says yes to root and on read-only mounts."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".ganzoo-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
 def check_writable_output(path: str | Path, overwrite: bool) -> Path:
     """Refuse to replace an existing file unless asked, and fail early if the folder is not
     writable; raised as `GanzooError` so the CLI prints one line."""
@@ -60,6 +72,10 @@ def check_writable_output(path: str | Path, overwrite: bool) -> Path:
     if path.is_dir():
         raise GanzooError(f"{path} is a folder; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not os.access(parent, os.W_OK):
-        raise GanzooError(f"cannot write to {parent}: permission denied")
+    while not parent.exists() and parent != parent.parent:  # folders made when writing
+        parent = parent.parent
+    if not parent.is_dir():
+        raise GanzooError(f"cannot write {path}: {parent} is not a folder")
+    if not can_write(parent):
+        raise GanzooError(f"cannot write to {parent}: permission denied or read-only")
     return path

@@ -44,15 +44,28 @@ class Loaded:
 
 
 def _check_catalog(catalog: Catalog, meta: ExportMeta, origin: Path) -> None:
+    """The stored config must name installed components and type-check like ``--set``
+    values, so that nothing read from a file reaches a factory unchecked."""
+    from ganzoo.config import resolve
+    from ganzoo.registry import validate_entry
+
     for slot in ("generator", "discriminator"):
         name = meta.config.get(slot)
-        if name not in catalog.components[slot]:
-            catalog.raise_if_broken(slot, name)
+        if not isinstance(name, str) or name not in catalog.components[slot]:
+            if isinstance(name, str):
+                catalog.raise_if_broken(slot, name)
             raise WeightsError(
                 f"{origin}: needs {slot} {name!r}, which no installed plugin provides "
                 f"(model {meta.model!r}); install the plugin that trained it"
                 f"{catalog.failed_plugins_hint()}"
             )
+    try:
+        validate_entry(meta.model, meta.entry, "")
+        checked = resolve(meta.entry, catalog, meta.config)
+    except (ConfigError, KeyError) as exc:
+        raise WeightsError(f"{origin}: stored config of model {meta.model!r} is not valid "
+                           f"here: {exc}") from None
+    meta.config.update(checked)
 
 
 def _meta_from_run(run: dict[str, Any], step: int) -> ExportMeta:
@@ -109,9 +122,9 @@ def load_checkpoint(path: Path, meta: ExportMeta, catalog: Catalog) -> Loaded:
     _check_catalog(catalog, meta, path)
     gan = build_gan(catalog, meta.config, meta.image_shape, meta.num_classes,
                     policy="float32")
-    from ganzoo.export import load_weights_strictly
+    from ganzoo.export import CHECKPOINT_DTYPES, load_weights_strictly
 
-    load_weights_strictly(gan, path, "checkpoint weights")
+    load_weights_strictly(gan, path, "checkpoint weights", CHECKPOINT_DTYPES)
     return Loaded(gan.sampler, gan.discriminator, meta, path)
 
 

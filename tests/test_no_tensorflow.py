@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 LIGHT_MODULES = [
     "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
     "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
-    "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
+    "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.interrupts",
+    "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
     "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
     "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
@@ -67,6 +68,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
     (["plugins"], "ganzoo_register_models"),
+    (["resume", "--help"], "Continue an interrupted run"),
     (["eval", "--help"], "Fréchet distance"),
     (["visualize", "--help"], "--kind"),
     (["report", "--help"], "self-contained HTML"),
