@@ -56,7 +56,7 @@ def build_networks(
     if tuple(fake.shape) != (2, *ctx.image_shape):
         raise PluginError(
             f"generator {gen_c.name!r} from plugin {gen_c.plugin!r} makes images of shape "
-            f"{tuple(fake.shape)[1:]}, but the data set's images are {ctx.image_shape}"
+            f"{tuple(fake.shape)[1:]}, but the data set's samples are {ctx.image_shape}"
         )
     out = discriminator([fake, labels] if ctx.conditional else fake, training=False)
     logits = out.get("logits") if isinstance(out, dict) else out
@@ -70,7 +70,7 @@ def build_networks(
 
 
 def build_context(
-    config: Mapping[str, Any], image_shape: tuple[int, int, int], num_classes: int
+    config: Mapping[str, Any], image_shape: tuple[int, ...], num_classes: int
 ) -> BuildContext:
     if config.get("conditional") and num_classes < 2:
         raise ConfigError(
@@ -78,7 +78,7 @@ def build_context(
             "this data set has no labels (use a labelled set, or --set conditional=false)"
         )
     return BuildContext(
-        image_shape=tuple(int(s) for s in image_shape),  # type: ignore[arg-type]
+        image_shape=tuple(int(s) for s in image_shape),
         latent_dim=int(config["latent_dim"]),
         num_classes=int(num_classes),
         config=dict(config),
@@ -88,7 +88,7 @@ def build_context(
 def build_gan(
     catalog: Catalog,
     config: Mapping[str, Any],
-    image_shape: tuple[int, int, int],
+    image_shape: tuple[int, ...],
     num_classes: int,
     *,
     policy: str = "float32",
@@ -150,7 +150,7 @@ def make_optimizer(config: Mapping[str, Any], learning_rate: float, name: str) -
 
 
 def build_sampler(
-    catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, int, int],
+    catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, ...],
     num_classes: int,
 ) -> Any:
     """A float32 generator alone, for sampling from exported or checkpointed weights."""

@@ -234,7 +234,8 @@ def _report(result: Any) -> None:
 @click.option("--n", "n", type=click.IntRange(min=1, max=1_000_000), default=64,
               show_default=True, help="Number of samples.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="FILE.png for a grid, FILE.npy for a float32 (N, H, W, C) array in [0, 1].")
+              help="FILE.png for a grid (a scatter plot for point data), FILE.npy for a "
+                   "float32 array: (N, H, W, C) images in [0, 1], or (N, D) points.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="The same seed gives the same samples.")
 @click.option("--label", type=int, default=None,
@@ -253,7 +254,7 @@ def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
     loaded = sampling.load(source, _catalog(ctx))
     images = sampling.sample(loaded, n, seed=seed, label=label)
     rows = loaded.meta.num_classes if loaded.conditional and label is None else None
-    path = sampling.save(images, out, rows=rows)
+    path = sampling.save(images, out, rows=rows, dataset=loaded.dataset)
     click.echo(f"wrote {n} samples of {loaded.meta.model} ({loaded.origin}) to {path}")
 
 

@@ -36,7 +36,8 @@ class ExportMeta:
     model: str
     entry: dict[str, Any]
     config: dict[str, Any]
-    image_shape: tuple[int, int, int]
+    #: shape of one sample: (H, W, C) for images, (D,) for point data
+    image_shape: tuple[int, ...]
     num_classes: int
     class_names: tuple[str, ...] = ()
     data: dict[str, Any] | None = None
@@ -97,13 +98,13 @@ def read_meta(path: str | Path) -> ExportMeta:
             if key in values:
                 values[key] = json.loads(values[key])
         shape = tuple(int(s) for s in values["image_shape"])
-        if len(shape) != 3 or not all(0 < s <= 4096 for s in shape):
-            raise ValueError(f"bad image shape {shape}")
+        if len(shape) not in (1, 3) or not all(0 < s <= 4096 for s in shape):
+            raise ValueError(f"bad sample shape {shape}; expected (H, W, C) or (D,)")
         return ExportMeta(
             model=str(values["model"]),
             entry=dict(values["entry"]),
             config=dict(values["config"]),
-            image_shape=shape,  # type: ignore[arg-type]
+            image_shape=shape,
             num_classes=int(values.get("num_classes", 0)),
             class_names=tuple(str(c) for c in values.get("class_names") or ()),
             data=values.get("data"),

@@ -85,12 +85,12 @@ def plan(
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
-        raise DataError(f"data set {spec!r} holds no images")
+        raise DataError(f"data set {spec!r} holds no samples")
     p = Plan(model=model, plugin=plugin, entry=dict(entry), config=config, data=data,
              catalog=catalog)
     if p.steps_per_epoch == 0:
         raise DataError(
-            f"data set {data.name!r} has {len(data)} images, fewer than one step needs "
+            f"data set {data.name!r} has {len(data)} samples, fewer than one step needs "
             f"({p.images_per_step}); lower --batch-size"
         )
     if config["conditional"] and data.num_classes < 2:
@@ -127,7 +127,10 @@ def grid_inputs(config: Mapping[str, Any], num_classes: int,
 
 
 def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool) -> Any:
-    """Shuffled, batched, prefetched tf.data pipeline of images in [-1, 1] (and labels)."""
+    """Shuffled, batched, prefetched tf.data pipeline of images in [-1, 1] (and labels).
+
+    Point data are float32 already in the models' coordinates and pass through unscaled.
+    """
     import tensorflow as tf
 
     images = data.images
@@ -142,7 +145,9 @@ def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: boo
         x = tf.cast(x, tf.float32) / 127.5 - 1.0
         return (x, *rest) if rest else x
 
-    return ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    if not data.is_points:
+        ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def _echo(message: str) -> None:
@@ -174,8 +179,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     config, data = p.config, p.data
     policy = resolve_precision(config["precision"])
     echo(f"ganzoo {version}: training {p.model} (plugin {p.plugin}) on {data.name}: "
-         f"{len(data)} images {data.image_shape[0]}x{data.image_shape[1]}x"
-         f"{data.image_shape[2]}, {data.num_classes or 'no'} classes")
+         f"{data.describe()}, {data.num_classes or 'no'} classes")
     echo(f"  data from {data.source}")
     echo(f"  {p.total_steps} steps of {p.images_per_step} images "
          f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
@@ -198,15 +202,19 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     def grid_samples() -> np.ndarray:
         z = keras.ops.convert_to_tensor(grid_z)
         labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
-        return to_unit(keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler)))
+        out = keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler))
+        return out.astype(np.float32) if data.is_points else to_unit(out)
 
     visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
                    for name in config["visualizers"]]
     counter = cb.StepCounter(p.total_steps)
-    real = data.images[:100].astype(np.float32) / 255.0
+    # Points: enough real ones for a scatter plot to show every mode.
+    real = (data.images[:2500] if data.is_points
+            else data.images[:100].astype(np.float32) / 255.0)
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
-        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
+        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model,
+                                                     "dataset": data.name}, epoch=epoch,
                             step=counter.step, final=final, grid_samples=grid_samples,
                             grid_labels=grid_labels, class_names=data.class_names,
                             real_samples=real)
@@ -272,7 +280,7 @@ def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],
 
     return ExportMeta(
         model=model, entry=dict(entry), config=dict(config),
-        image_shape=tuple(data_info["image_shape"]),  # type: ignore[arg-type]
+        image_shape=tuple(data_info["image_shape"]),
         num_classes=int(data_info["num_classes"]),
         class_names=tuple(data_info.get("class_names") or ()),
         data={k: data_info[k] for k in ("name", "images")},

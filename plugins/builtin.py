@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, visualizers
+from . import dcgan, losses, toy, visualizers
 
 GANZOO_API = 1
 
@@ -23,12 +23,17 @@ GANZOO_API = 1
 def ganzoo_register_generators(register: Any) -> None:
     register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
              description="DCGAN generator sized to the data (Radford et al. 2016)")
+    register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
+             description="fully connected ReLU generator; linear output for points, "
+                         "tanh for images")
 
 
 @hookimpl
 def ganzoo_register_discriminators(register: Any) -> None:
     register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
              description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+    register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
+             description="fully connected ReLU discriminator ending in a logit")
 
 
 @hookimpl
@@ -43,6 +48,9 @@ def ganzoo_register_visualizers(register: Any) -> None:
              description="sample grid from a fixed noise batch, one PNG per epoch")
     register("losses", visualizers.build_loss_curves,
              description="loss curves of G, D and each penalty (losses.png)")
+    register("scatter", toy.build_scatter,
+             description="generated against real 2-D points with the modes marked, "
+                         "one PNG per epoch (point data only)")
 
 
 def _embedded(split: str) -> Any:
@@ -71,6 +79,14 @@ def ganzoo_register_datasets(register: Any) -> None:
     register("cifar10", partial(_standard, "cifar10"),
              description="CIFAR-10, 50,000 32x32 colour training images (Krizhevsky 2009)",
              info={"image_shape": [32, 32, 3], "classes": 10, "images": 50000})
+    register("ring8", partial(toy.load_dataset, "ring8"),
+             description="8 Gaussians on a circle, radius 1, std 0.01: 100,000 2-D points "
+                         "(PacGAN/VEEGAN 2D-ring)",
+             info={"image_shape": [2], "classes": 8, "points": 100000})
+    register("grid25", partial(toy.load_dataset, "grid25"),
+             description="25 Gaussians on a 5x5 grid, spacing 2, std 0.05: 100,000 2-D "
+                         "points (PacGAN/VEEGAN 2D-grid)",
+             info={"image_shape": [2], "classes": 25, "points": 100000})
 
 
 @hookimpl

@@ -16,7 +16,13 @@ from ganzoo.visualize import VisualContext
 
 def build_grid(ctx: BuildContext) -> Any:
     def grid(run: VisualContext) -> list[Path]:
-        """samples/epoch_NNN.png from the fixed noise batch, and grid.png, the latest one."""
+        """samples/epoch_NNN.png from the fixed noise batch, and grid.png, the latest one.
+
+        Point data are not images: nothing to tile, no files (the scatter visualizer
+        draws them).
+        """
+        if run.samples().ndim != 4:
+            return []
         rows = None if run.grid_labels is None else int(run.config.get("grid_rows", 10))
         name = f"epoch_{run.epoch:03d}.png" if run.epoch else "grid.png"
         path = save_grid(run.samples(), run.run_dir / "samples" / name, rows=rows)

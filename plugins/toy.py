@@ -1,0 +1,145 @@
+"""MLP generator and discriminator, the `scatter` visualizer, and the toy 2-D data sets.
+
+The MLPs are the networks of the toy mode-collapse benchmarks (fully connected
+ReLU layers, as in Goodfellow et al. 2014 and the 2-D experiments of VEEGAN,
+Srivastava et al. 2017, and PacGAN, Lin et al. 2018). They work with any loss and
+any data: for point data (a sample shape of ``(D,)``) the generator's output is
+linear, in the data's own coordinates; for images it ends in tanh and a reshape,
+and the discriminator flattens its input.
+
+For point data every layer is float32 whatever the run's precision: bfloat16
+resolves numbers near 1 only to 1/128, coarser than ring8's std of 0.01, and
+layers this small gain no speed from it.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ganzoo.components import BuildContext
+from ganzoo.errors import ConfigError
+from ganzoo.files import atomic_path, write_json
+from ganzoo.visualize import VisualContext
+
+GENERATOR_PARAMS = {"g_units": 128, "g_layers": 3}
+DISCRIMINATOR_PARAMS = {"d_units": 128, "d_layers": 3}
+
+
+def _size(ctx: BuildContext, key: str, low: int, high: int) -> int:
+    value = int(ctx.get(key))
+    if not low <= value <= high:
+        raise ConfigError(f"--set {key}={value}: choose a value in {low}..{high}")
+    return value
+
+
+def _dtype(ctx: BuildContext) -> str | None:
+    return "float32" if ctx.is_points else None
+
+
+def _label_onehot(ctx: BuildContext, keras: Any, inputs: list[Any]) -> Any:
+    label = keras.Input((), dtype="int32", name="label")
+    inputs.append(label)
+    return keras.layers.CategoryEncoding(ctx.num_classes, output_mode="one_hot",
+                                         dtype=_dtype(ctx), name="label_onehot")(label)
+
+
+def build_generator(ctx: BuildContext) -> Any:
+    """z (and a label, when conditional) -> a point, or an image in [-1, 1]."""
+    import keras
+
+    units = _size(ctx, "g_units", 1, 65536)
+    layers = _size(ctx, "g_layers", 1, 64)
+    dtype = _dtype(ctx)
+    seed = int(ctx.get("seed", 0))
+    z = keras.Input((ctx.latent_dim,), name="z")
+    inputs: list[Any] = [z]
+    x = z
+    if ctx.conditional:
+        onehot = _label_onehot(ctx, keras, inputs)
+        x = keras.layers.Concatenate(dtype=dtype, name="z_label")([z, onehot])
+    for i in range(layers):
+        x = keras.layers.Dense(units, activation="relu", dtype=dtype,
+                               kernel_initializer=keras.initializers.HeUniform(seed + 10 * i),
+                               name=f"hidden{i + 1}")(x)
+    size = math.prod(ctx.image_shape)
+    init = keras.initializers.GlorotUniform(seed + 10 * layers)
+    if ctx.is_points:
+        out = keras.layers.Dense(size, dtype="float32", kernel_initializer=init, name="point")(x)
+    else:
+        x = keras.layers.Dense(size, kernel_initializer=init, name="to_pixels")(x)
+        x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+        out = keras.layers.Reshape(ctx.image_shape, dtype="float32", name="image")(x)
+    return keras.Model(inputs if len(inputs) > 1 else z, out, name="generator")
+
+
+def build_discriminator(ctx: BuildContext) -> Any:
+    """A point or image (and a label, when conditional) -> {"logits": (batch, 1)}."""
+    import keras
+
+    units = _size(ctx, "d_units", 1, 65536)
+    layers = _size(ctx, "d_layers", 1, 64)
+    dtype = _dtype(ctx)
+    seed = int(ctx.get("seed", 0)) + 1000
+    sample = keras.Input(ctx.image_shape, name="point" if ctx.is_points else "image")
+    inputs: list[Any] = [sample]
+    x = sample if ctx.is_points else keras.layers.Flatten(name="flatten")(sample)
+    if ctx.conditional:
+        onehot = _label_onehot(ctx, keras, inputs)
+        x = keras.layers.Concatenate(dtype=dtype, name="x_label")([x, onehot])
+    for i in range(layers):
+        x = keras.layers.Dense(units, activation="relu", dtype=dtype,
+                               kernel_initializer=keras.initializers.HeUniform(seed + 10 * i),
+                               name=f"hidden{i + 1}")(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logits",
+                                kernel_initializer=keras.initializers.GlorotUniform(seed + 999))(x)
+    return keras.Model(inputs if len(inputs) > 1 else sample, {"logits": logits},
+                       name="discriminator")
+
+
+def build_scatter(ctx: BuildContext | None) -> Any:
+    def scatter(run: VisualContext) -> list[Path]:
+        """samples/scatter_NNN.png and scatter.png: fixed-noise points over real ones.
+
+        On a toy set the modes are marked with their 3-std circles, the title gives
+        the mode coverage and high-quality share of these points, and modes.json
+        keeps the latest figures. Image data: nothing to draw, no files.
+        """
+        points = run.samples()
+        if points.ndim != 2:
+            return []
+        from ganzoo import toy
+        from ganzoo.scatter import save_scatter
+
+        dataset = str(run.config.get("dataset", ""))
+        where = f"epoch {run.epoch}, step {run.step}" if run.epoch else f"step {run.step}"
+        title = f"{run.config.get('model', '')} on {dataset or 'points'}, {where}"
+        modes = radius = None
+        written: list[Path] = []
+        if dataset in toy.toy_names():
+            spec = toy.toy_set(dataset)
+            metrics = toy.mode_metrics(points, dataset)
+            modes, radius = spec.means, toy.HIGH_QUALITY_STD * spec.std
+            title += (f"\nmodes {metrics['modes_covered']}/{metrics['modes']}, high quality "
+                      f"{100 * metrics['high_quality_share']:.1f}% of {len(points)} samples")
+            summary = run.run_dir / "modes.json"
+            write_json(summary, {"epoch": run.epoch, "step": run.step, **metrics})
+            written.append(summary)
+        name = f"scatter_{run.epoch:03d}.png" if run.epoch else "scatter_final.png"
+        path = save_scatter(points, run.run_dir / "samples" / name, real=run.real_samples,
+                            modes=modes, radius=radius, title=title)
+        latest = run.run_dir / "scatter.png"
+        with atomic_path(latest) as tmp:
+            shutil.copyfile(path, tmp)
+        return [path, latest, *written]
+
+    return scatter
+
+
+def load_dataset(name: str, split: str) -> Any:
+    """A toy set's fixed train or test split (`ganzoo.toy.load_toy`)."""
+    from ganzoo import toy
+
+    return toy.load_toy(name, split)
