@@ -23,7 +23,8 @@ LIGHT_MODULES = [
     "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
     "ganzoo.config", "ganzoo.data", "ganzoo.errors", "ganzoo.export", "ganzoo.files",
     "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry", "ganzoo.runs",
-    "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.runtime", "ganzoo.sampling", "ganzoo.scatter", "ganzoo.toy", "ganzoo.training",
+    "ganzoo.visualize",
 ]
 
 _REPORT = """
@@ -64,6 +65,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list"], "dcgan"),
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
+    (["info", "toy-gan"], "ring8"),
     (["plugins"], "ganzoo_register_models"),
 ])
 def test_listing_commands_import_neither_tensorflow_nor_keras(
@@ -107,7 +109,7 @@ def test_loading_the_catalog_imports_neither(tmp_path: Path) -> None:
     cat = load_catalog()
     print(sorted(cat.models), cat.plugins["builtin"].error)
     """, tmp_path)
-    assert out.strip() == "['dcgan'] None"
+    assert out.strip() == "['dcgan', 'toy-gan'] None"
     assert loaded == {"tensorflow": False, "keras": False}
 
 
