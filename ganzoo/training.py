@@ -181,7 +181,8 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     echo(f"ganzoo {version}: training {p.model} (plugin {p.plugin}) on {data.name}: "
          f"{data.describe()}, {data.num_classes or 'no'} classes")
     echo(f"  data from {data.source}")
-    echo(f"  {p.total_steps} steps of {p.images_per_step} images "
+    echo(f"  {p.total_steps} steps of {p.images_per_step} "
+         f"{'points' if data.is_points else 'images'} "
          f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
 
     data_info = {"name": data.name, "source": data.source, "images": len(data),
