@@ -51,8 +51,13 @@ def train(
     overrides: Mapping[str, Any] | None = None,
     verbose: int | str = "auto",
     cat: Catalog | None = None,
+    strategy: str | None = None,
 ) -> Any:
-    """Train `model` and write a run folder; returns a `ganzoo.training.RunResult`."""
+    """Train `model` and write a run folder; returns a `ganzoo.training.RunResult`.
+
+    `strategy` (default, mirrored, multi-worker, tpu) spreads training with
+    tf.distribute; see docs/DISTRIBUTED.md.
+    """
     from ganzoo import training
 
     cat = cat or catalog()
@@ -60,7 +65,8 @@ def train(
         from ganzoo.errors import ConfigError
 
         raise ConfigError("give either epochs or steps, not both")
-    flags = _overrides(overrides, epochs=epochs, steps=steps, batch_size=batch_size, seed=seed)
+    flags = _overrides(overrides, epochs=epochs, steps=steps, batch_size=batch_size, seed=seed,
+                       strategy=strategy)
     if epochs is not None:
         flags["steps"] = 0
     p = training.plan(model, catalog=cat, dataset=dataset, overrides=flags)

@@ -153,7 +153,7 @@ def build_sampler(
     catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, ...],
     num_classes: int,
 ) -> Any:
-    """A float32 generator alone, for sampling from exported or checkpointed weights."""
+    """float32 (generator, discriminator), to load exported or checkpointed weights into."""
     ctx = build_context(config, image_shape, num_classes)
     with dtype_policy("float32"):
         return build_networks(catalog, config, ctx)

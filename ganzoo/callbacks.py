@@ -31,17 +31,20 @@ def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
 
 
 class Throughput(keras.callbacks.Callback):
-    """Adds ``images_per_sec`` (real images consumed per second) to each batch's logs.
+    """Adds ``images_per_sec`` (real images consumed per second) to the logs.
 
-    Placed before the progress bar, so the bar shows it.
+    Placed before the progress bar, so the bar shows it. The run's first step, which
+    traces and compiles the train step, is left out of the totals.
     """
 
     def __init__(self, images_per_step: int) -> None:
         super().__init__()
         self.images_per_step = images_per_step
         self._last: float | None = None
+        self._steps = 0
         self.total_images = 0
         self.train_seconds = 0.0
+        self._epoch_start = (0, 0.0)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         if self._last is None:
@@ -51,13 +54,26 @@ class Throughput(keras.callbacks.Callback):
         now = time.perf_counter()
         elapsed = max(now - (self._last or now), 1e-9)
         self._last = now
-        self.total_images += self.images_per_step
-        self.train_seconds += elapsed
+        self._steps += 1
+        if self._steps > 1:
+            self.total_images += self.images_per_step
+            self.train_seconds += elapsed
         if logs is not None:
             logs["images_per_sec"] = self.images_per_step / elapsed
 
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = (self.total_images, self.train_seconds)
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._last = None  # do not count visualizers and checkpoints as training time
+        images, seconds = self._epoch_start
+        if logs is not None and self.train_seconds > seconds:
+            logs["images_per_sec"] = (self.total_images - images) / (self.train_seconds - seconds)
+
+    @property
+    def rate(self) -> float:
+        """Steady-state images per second over the whole run."""
+        return self.total_images / self.train_seconds if self.train_seconds else 0.0
 
 
 class StepCounter(keras.callbacks.Callback):

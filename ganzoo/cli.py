@@ -184,10 +184,13 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
               help="Override a hyperparameter or component (repeatable); "
                    "`ganzoo info NAME` lists the keys.")
 @click.option("--overwrite", is_flag=True, help="Reuse an --out folder that holds a run.")
+@click.option("--strategy", type=click.Choice(["default", "mirrored", "multi-worker", "tpu"]),
+              help="tf.distribute strategy: mirrored = all GPUs of this machine, multi-worker "
+                   "= the machines in TF_CONFIG (docs/DISTRIBUTED.md). --batch-size is global.")
 @click.pass_context
 def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         steps: int | None, batch_size: int | None, seed: int | None, out: str | None,
-        assignments: tuple[str, ...], overwrite: bool) -> None:
+        assignments: tuple[str, ...], overwrite: bool, strategy: str | None) -> None:
     """Train model NAME and write a run folder (samples, plots, metrics, weights)."""
     from ganzoo import training
     from ganzoo.config import parse_assignments
@@ -196,7 +199,7 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         raise GanzooError("give either --epochs or --steps, not both")
     overrides: dict[str, Any] = parse_assignments(assignments)
     for key, value in (("epochs", epochs), ("steps", steps), ("batch_size", batch_size),
-                       ("seed", seed)):
+                       ("seed", seed), ("strategy", strategy)):
         if value is not None:
             overrides[key] = value
     if epochs is not None:
@@ -212,6 +215,9 @@ def _report(result: Any) -> None:
     minutes, seconds = divmod(result.seconds, 60)
     click.echo(f"\ndone: {result.steps} steps, {result.epochs} epochs in {int(minutes)}m"
                f"{seconds:04.1f}s, {result.images_per_sec:.0f} images/s ({result.precision})")
+    if not result.chief:
+        click.echo("  this worker is not the chief: the chief wrote the run folder")
+        return
     run_dir = result.run_dir
     lines = [("run folder", run_dir), ("config", run_dir / "config.json")]
     if (run_dir / "grid.png").exists():

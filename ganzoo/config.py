@@ -71,6 +71,10 @@ TRAINER_PARAMS: tuple[Param, ...] = (
           minimum=0),
     Param("keep_checkpoints", 2, "how many recent checkpoints to keep", minimum=1),
     Param("jit_compile", False, "compile the train step with XLA (slower on most CPUs)"),
+    Param("strategy", "default", "tf.distribute strategy (docs/DISTRIBUTED.md); batch_size "
+          "is the global batch", choices=("default", "mirrored", "multi-worker", "tpu")),
+    Param("sync_batchnorm", True, "with several replicas, BatchNorm statistics over the "
+          "global batch; false keeps per-replica statistics"),
 )
 TRAINER = {p.name: p for p in TRAINER_PARAMS}
 

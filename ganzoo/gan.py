@@ -31,6 +31,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ganzoo.distribute import gradient_scale, replica_position
+
 Outputs = dict[str, Any]
 
 
@@ -110,11 +112,18 @@ class GAN(keras.Model):
         return self.sampler(inputs, training=training)
 
     def _noise(self, batch: Any) -> tuple[Any, Any]:
-        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        # Under tf.distribute every replica draws the global batch's noise from the same
+        # seed and keeps its own slice: replicas get different noise, and the run draws
+        # what one device would (ganzoo.distribute).
+        n, i = replica_position()
+        z = keras.random.normal((batch * n, self.latent_dim), seed=self.seed_generator)
         labels = None
         if self.conditional:
-            labels = keras.random.randint((batch,), 0, self.num_classes,
+            labels = keras.random.randint((batch * n,), 0, self.num_classes,
                                           seed=self.seed_generator, dtype="int32")
+        if n > 1:
+            z = z[i * batch:(i + 1) * batch]
+            labels = None if labels is None else labels[i * batch:(i + 1) * batch]
         return z, labels
 
     def _d_objective(self, real: Any, labels: Any, fake: Any, fake_labels: Any,
@@ -136,7 +145,9 @@ class GAN(keras.Model):
     def _apply(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
                loss: Any, model: keras.Model) -> None:
         weights = model.trainable_weights
-        optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        # The optimizer sums gradients over replicas; 1/replicas makes that the global mean.
+        grads = tape.gradient(loss, weights, output_gradients=gradient_scale())
+        optimizer.apply_gradients(zip(grads, weights, strict=True))
 
     def _clip(self) -> None:
         if self.clip_value > 0:

@@ -21,6 +21,7 @@ from ganzoo import registry
 from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
+from ganzoo.distribute import check_name as check_strategy
 from ganzoo.errors import DataError
 from ganzoo.files import write_json
 from ganzoo.visualize import VisualContext
@@ -82,6 +83,7 @@ def plan(
 ) -> Plan:
     entry, plugin, where = registry.get(catalog, model)
     config = resolve(entry, catalog, overrides, entry_where=where)
+    check_strategy(config["strategy"])
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
@@ -112,6 +114,7 @@ class RunResult:
     precision: str
     stopped: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    chief: bool = True  # False on a multi-worker worker whose run folder was temporary
 
 
 def grid_inputs(config: Mapping[str, Any], num_classes: int,
@@ -156,23 +159,31 @@ def _echo(message: str) -> None:
 
 def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
           verbose: int | str = "auto", echo: Callable[[str], None] = _echo) -> RunResult:
-    """Run `fit()` for a checked plan and write the run folder."""
-    from ganzoo import __version__, runs
+    """Run `fit()` for a checked plan and write the run folder (on the chief only)."""
+    from ganzoo import __version__, distribute, runs
 
+    # First TensorFlow work of the run: multi-worker must set up collectives before any other.
+    strategy = distribute.make_strategy(p.config["strategy"])
+    distribute.check_batch(int(p.config["batch_size"]), strategy)
+    if not distribute.is_chief(strategy):
+        with distribute.worker_dir(strategy) as tmp:
+            result = _train_locked(p, tmp, verbose, echo, __version__, strategy)
+        result.chief = False
+        return result
     run_dir = runs.new_run_dir(p.model, out, overwrite)
     with runs.locked(run_dir):
-        return _train_locked(p, run_dir, verbose, echo, __version__)
+        return _train_locked(p, run_dir, verbose, echo, __version__, strategy)
 
 
 def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
-                  echo: Callable[[str], None], version: str) -> RunResult:
+                  echo: Callable[[str], None], version: str, strategy: Any) -> RunResult:
     from ganzoo.runtime import import_tensorflow, resolve_precision
 
     tf = import_tensorflow()
     import keras
 
     from ganzoo import callbacks as cb
-    from ganzoo import export
+    from ganzoo import distribute, export
     from ganzoo.builder import build_gan
     from ganzoo.images import to_unit
 
@@ -184,6 +195,8 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     echo(f"  {p.total_steps} steps of {p.images_per_step} "
          f"{'points' if data.is_points else 'images'} "
          f"({p.steps_per_epoch} steps per epoch), precision {policy}, seed {config['seed']}")
+    if config["strategy"] != "default":
+        echo(f"  {distribute.describe(strategy, config['strategy'])}")
 
     data_info = {"name": data.name, "source": data.source, "images": len(data),
                  "image_shape": list(data.image_shape), "num_classes": data.num_classes,
@@ -194,9 +207,13 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                   "command": sys.argv}
     write_json(run_dir / "config.json", run_config)
 
-    gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    with strategy.scope():
+        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+    if config["sync_batchnorm"]:
+        distribute.synchronize_batchnorm((gan.generator, gan.discriminator), strategy)
     dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
                                   bool(config["conditional"]))
+    dataset = distribute.shard_dataset(dataset, strategy)
 
     grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
 
@@ -244,9 +261,13 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal
         verbose = 1 if sys.stdout.isatty() else 2
-    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-            verbose=verbose, shuffle=False)
+    with distribute.fit_scope(gan, strategy):
+        gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=False)
     seconds = time.perf_counter() - start
+    if config["strategy"] != "default":  # equal on every worker when replicas stayed in sync
+        digest = distribute.weights_digest((gan, gan.g_optimizer, gan.d_optimizer))
+        echo(f"weights digest {digest} after {counter.step} steps")
 
     files: dict[str, Path] = {}
     export_path: Path | None = None
@@ -260,7 +281,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         files["weights"] = export_path
     for path in run_visualizers(counter.epoch, True):
         files.setdefault(path.stem, path)
-    rate = throughput.total_images / max(throughput.train_seconds, 1e-9)
+    rate = throughput.rate
     result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
                        epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
                        precision=policy, stopped=guard.tripped, files=files)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, toy, visualizers
+from . import dcgan, losses, toy, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -23,6 +23,8 @@ GANZOO_API = 1
 def ganzoo_register_generators(register: Any) -> None:
     register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
              description="DCGAN generator sized to the data (Radford et al. 2016)")
+    register("tf-tutorial", tutorial.build_generator,
+             description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
     register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
              description="fully connected ReLU generator; linear output for points, "
                          "tanh for images")
@@ -32,6 +34,8 @@ def ganzoo_register_generators(register: Any) -> None:
 def ganzoo_register_discriminators(register: Any) -> None:
     register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
              description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+    register("tf-tutorial", tutorial.build_discriminator,
+             description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
     register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
              description="fully connected ReLU discriminator ending in a logit")
 

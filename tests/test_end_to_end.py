@@ -189,3 +189,18 @@ def test_weights_of_another_shape_are_refused(trained: dict, tmp_path) -> None:
     assert result.exit_code == 2
     assert "do not fit the model" in result.output
     assert not (tmp_path / "x.png").exists()
+
+
+def test_tutorial_networks_reproduce_the_published_architecture(tmp_path) -> None:
+    """dcgan-tutorial (used by bench/train_speed.py) has the tutorial's layer shapes."""
+    import ganzoo
+
+    gan = ganzoo.build("dcgan-tutorial", overrides={"precision": "float32"})
+    kernels = [w.shape for w in gan.generator.weights if w.name == "kernel"]
+    assert [tuple(k) for k in kernels] == [(100, 12544), (5, 5, 128, 256), (5, 5, 64, 128),
+                                           (5, 5, 1, 64)]
+    assert gan.generator.count_params() == 2_330_944  # the tutorial's summary() total
+    assert gan.discriminator.count_params() == 212_865
+    result = invoke("run", "dcgan-tutorial", "--steps", "2", "--batch-size", "8",
+                    "--out", str(tmp_path / "tut"))
+    assert result.exit_code == 0, result.output
