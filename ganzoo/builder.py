@@ -50,15 +50,23 @@ def build_networks(
     discriminator = _call_factory(disc_c, ctx)
     _check_model(disc_c, discriminator)
 
-    z = keras.ops.zeros((2, ctx.latent_dim))
+    z = keras.ops.zeros((2, ctx.generator_input_dim))
     labels = keras.ops.zeros((2,), dtype="int32")
-    fake = generator([z, labels] if ctx.conditional else z, training=False)
+    try:
+        fake = generator([z, labels] if ctx.conditional else z, training=False)
+    except ValueError as exc:
+        raise PluginError(
+            f"generator {gen_c.name!r} from plugin {gen_c.plugin!r} does not take inputs of "
+            f"width ctx.generator_input_dim = {ctx.generator_input_dim} (z and latent codes)"
+            f"{' and a label' if ctx.conditional else ''}: {exc}"
+        ) from None
     if tuple(fake.shape) != (2, *ctx.image_shape):
         raise PluginError(
             f"generator {gen_c.name!r} from plugin {gen_c.plugin!r} makes images of shape "
             f"{tuple(fake.shape)[1:]}, but the data set's samples are {ctx.image_shape}"
         )
-    out = discriminator([fake, labels] if ctx.conditional else fake, training=False)
+    out = discriminator([fake, labels] if ctx.discriminator_conditional else fake,
+                        training=False)
     logits = out.get("logits") if isinstance(out, dict) else out
     if logits is None or tuple(logits.shape) != (2, 1):
         shape = None if logits is None else tuple(logits.shape)
@@ -67,6 +75,17 @@ def build_networks(
             f'logits of shape (batch, 1) (alone or as {{"logits": ...}}), got {shape}'
         )
     return generator, discriminator
+
+
+def output_heads(discriminator: Any, ctx: BuildContext) -> set[str]:
+    """The names of the heads (output dict keys) a discriminator returns."""
+    import keras
+
+    images = keras.ops.zeros((2, *ctx.image_shape))
+    labels = keras.ops.zeros((2,), dtype="int32")
+    out = discriminator([images, labels] if ctx.discriminator_conditional else images,
+                        training=False)
+    return set(out) if isinstance(out, dict) else {"logits"}
 
 
 def build_context(
@@ -117,17 +136,35 @@ def build_gan(
                 f"loss {loss_c.name!r} from plugin {loss_c.plugin!r} has no {method}() method"
             )
     penalties = []
+    heads: set[str] | None = None
     for name in config["penalties"]:
         pen_c = catalog.get("penalty", name)
         penalty = _call_factory(pen_c, ctx)
-        if not callable(penalty):
-            raise PluginError(f"penalty {name!r} from plugin {pen_c.plugin!r} is not callable")
+        if not (callable(penalty) or hasattr(penalty, "discriminator_term")
+                or hasattr(penalty, "generator_term")):
+            raise PluginError(
+                f"penalty {name!r} from plugin {pen_c.plugin!r} is neither callable nor has "
+                "discriminator_term()/generator_term()"
+            )
+        needed = tuple(getattr(penalty, "heads", ()))
+        if needed:
+            heads = output_heads(discriminator, ctx) if heads is None else heads
+            missing = [h for h in needed if h not in heads]
+            if missing:
+                raise ConfigError(
+                    f"penalty {name!r} needs the discriminator head(s) {', '.join(missing)}, "
+                    f"which discriminator {config['discriminator']!r} does not return with "
+                    f"this config (it returns {', '.join(sorted(heads))}); for the dcgan "
+                    f"discriminator add them with --set d_heads=..."
+                )
         penalties.append((name, penalty))
 
     gan = GAN(
         generator, discriminator, loss,
         latent_dim=ctx.latent_dim, num_classes=ctx.num_classes, conditional=ctx.conditional,
-        penalties=penalties, d_steps=config["d_steps"], update=config["update"],
+        d_labels=ctx.discriminator_conditional, code_categorical=ctx.code_categorical,
+        code_continuous=ctx.code_continuous, penalties=penalties,
+        d_steps=config["d_steps"], update=config["update"],
         clip_value=config["clip_value"], generator_ema=ema, ema=config["ema"],
         seed=int(config["seed"]), name="gan",
     )

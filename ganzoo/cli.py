@@ -245,7 +245,8 @@ def _report(result: Any) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="The same seed gives the same samples.")
 @click.option("--label", type=int, default=None,
-              help="Class to draw, for conditional models (default: cycle through classes).")
+              help="Class to draw, for conditional models, or the categorical code's category "
+                   "for InfoGAN (default: cycle through them).")
 @click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_context
 def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
@@ -259,7 +260,7 @@ def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
     check_writable_output(out, overwrite)
     loaded = sampling.load(source, _catalog(ctx))
     images = sampling.sample(loaded, n, seed=seed, label=label)
-    rows = loaded.meta.num_classes if loaded.conditional and label is None else None
+    rows = loaded.grid_rows if label is None else None
     path = sampling.save(images, out, rows=rows, dataset=loaded.dataset)
     click.echo(f"wrote {n} samples of {loaded.meta.model} ({loaded.origin}) to {path}")
 

@@ -55,7 +55,33 @@ class BuildContext:
 
     @property
     def conditional(self) -> bool:
+        """The generator takes a class label (and, unless `d_labels` is off, so does D)."""
         return bool(self.config.get("conditional", False)) and self.num_classes > 0
+
+    @property
+    def discriminator_conditional(self) -> bool:
+        """D takes the label as an input; off for auxiliary-classifier models (ACGAN)."""
+        return self.conditional and bool(self.config.get("d_labels", True))
+
+    @property
+    def code_categorical(self) -> int:
+        """Categories of the one categorical latent code (InfoGAN); 0 is none."""
+        return int(self.config.get("code_categorical", 0) or 0)
+
+    @property
+    def code_continuous(self) -> int:
+        """Number of continuous latent codes, each uniform in [-1, 1] (InfoGAN)."""
+        return int(self.config.get("code_continuous", 0) or 0)
+
+    @property
+    def code_dim(self) -> int:
+        """Width of the code part of the generator input: one-hot categories + continuous."""
+        return self.code_categorical + self.code_continuous
+
+    @property
+    def generator_input_dim(self) -> int:
+        """Width of the generator's noise input: z followed by the latent codes."""
+        return self.latent_dim + self.code_dim
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)

@@ -66,6 +66,12 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("precision", "auto", "auto picks bfloat16 where the CPU or GPU runs it natively",
           choices=("auto", "float32", "bfloat16")),
     Param("conditional", False, "feed class labels to G and D (needs a labelled data set)"),
+    Param("d_labels", True, "conditional models also feed the label to D; off for models "
+          "whose D predicts the class instead (ACGAN)"),
+    Param("code_categorical", 0, "categories of a categorical latent code appended to z "
+          "(InfoGAN); 0 is none", minimum=0),
+    Param("code_continuous", 0, "continuous latent codes, uniform in [-1, 1], appended to z "
+          "(InfoGAN)", minimum=0),
     Param("grid_rows", 10, "rows (and columns) of the per-epoch sample grid", minimum=1),
     Param("checkpoint_every", 0, "also checkpoint every N steps; 0 is at epoch ends only",
           minimum=0),

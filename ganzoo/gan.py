@@ -12,9 +12,15 @@ cases:
   which does no work twice. ``"alternating"`` updates D first, then G against
   the updated D.
 - ``clip_value`` clips D's weights after each D update (WGAN).
-- penalties see D, real and fake batches and labels (WGAN-GP, DRAGAN, R1).
-- conditional models feed labels to G and D; D returns a dict of heads, so
-  auxiliary classifiers (ACGAN) and code heads (InfoGAN) fit the same step.
+- penalties see D, real and fake batches and labels (WGAN-GP, DRAGAN, R1);
+  a penalty component may also add a term to G's loss (ACGAN's class loss,
+  InfoGAN's mutual-information term) through ``generator_term``.
+- conditional models feed labels to G and D (or to G only, ``d_labels``); D
+  returns a dict of heads, so auxiliary classifiers (ACGAN) and code heads
+  (InfoGAN) fit the same step.
+- latent codes (InfoGAN) are drawn with z and appended to it; terms see them.
+- a loss may keep state (BEGAN's k_t) in Keras variables that it updates after
+  each D step and logs; the model tracks them, so checkpoints hold them.
 - an exponential moving average of G's weights (Yazici et al. 2019) is kept
   in a second generator used for samples and export.
 
@@ -38,9 +44,14 @@ Outputs = dict[str, Any]
 
 @dataclass
 class StepContext:
-    """What a penalty sees during a discriminator step."""
+    """What a penalty or auxiliary term sees during a discriminator or generator step.
 
-    discriminator: Callable[[Any, Any], Outputs]
+    In a generator step of the alternating update, `real`, `labels` and
+    `real_out` are only filled in when a loss or term sets
+    ``needs_real_for_generator = True`` (otherwise `real_out` is ``{}``).
+    """
+
+    discriminator: Callable[..., Outputs]
     real: Any
     fake: Any
     labels: Any
@@ -48,10 +59,26 @@ class StepContext:
     real_out: Outputs
     fake_out: Outputs
     seed: keras.random.SeedGenerator
+    #: the latent codes the fake batch was made from, (batch, code_dim), or None
+    codes: Any = None
+
+
+def discriminator_term(term: Any) -> Callable[[StepContext], Any] | None:
+    """The part of a penalty component that joins D's loss (a bare callable is one)."""
+    if hasattr(term, "discriminator_term"):
+        return term.discriminator_term
+    if hasattr(term, "generator_term"):
+        return None
+    return term if callable(term) else None
+
+
+def generator_term(term: Any) -> Callable[[StepContext], Any] | None:
+    """The part of a penalty component that joins G's loss, if it has one."""
+    return getattr(term, "generator_term", None)
 
 
 class GAN(keras.Model):
-    """A generator, a discriminator, an adversarial loss and optional penalties."""
+    """A generator, a discriminator, an adversarial loss and optional penalties/terms."""
 
     def __init__(
         self,
@@ -62,7 +89,10 @@ class GAN(keras.Model):
         latent_dim: int,
         num_classes: int = 0,
         conditional: bool = False,
-        penalties: Sequence[tuple[str, Callable[[StepContext], Any]]] = (),
+        d_labels: bool = True,
+        code_categorical: int = 0,
+        code_continuous: int = 0,
+        penalties: Sequence[tuple[str, Any]] = (),
         d_steps: int = 1,
         update: str = "simultaneous",
         clip_value: float = 0.0,
@@ -78,10 +108,16 @@ class GAN(keras.Model):
         self.discriminator = discriminator
         self.generator_ema = generator_ema
         self.loss_fn = loss
+        # State a loss keeps across steps (BEGAN's k_t) is tracked here, so checkpoints
+        # save and restore it with the networks.
+        self.loss_state = list(getattr(loss, "variables", None) or [])
         self.penalties = list(penalties)
         self.latent_dim = int(latent_dim)
         self.num_classes = int(num_classes)
         self.conditional = bool(conditional)
+        self.d_conditional = self.conditional and bool(d_labels)
+        self.code_categorical = int(code_categorical)
+        self.code_continuous = int(code_continuous)
         self.d_steps = int(d_steps)
         self.update = update
         self.clip_value = float(clip_value)
@@ -96,13 +132,19 @@ class GAN(keras.Model):
         """The generator used for samples and export: the weight average when kept."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
+    @property
+    def input_dim(self) -> int:
+        """Width of the generator's noise input: z followed by the latent codes."""
+        return self.latent_dim + self.code_categorical + self.code_continuous
+
     def generate(self, z: Any, labels: Any = None, training: bool = False,
                  model: keras.Model | None = None) -> Any:
+        """Images from generator inputs (z with its codes appended, see `input_dim`)."""
         model = model or self.generator
         return model([z, labels] if self.conditional else z, training=training)
 
     def discriminate(self, images: Any, labels: Any = None, training: bool = True) -> Outputs:
-        out = self.discriminator([images, labels] if self.conditional else images,
+        out = self.discriminator([images, labels] if self.d_conditional else images,
                                  training=training)
         if not isinstance(out, dict):
             out = {"logits": out}
@@ -111,36 +153,77 @@ class GAN(keras.Model):
     def call(self, inputs: Any, training: bool = False) -> Any:
         return self.sampler(inputs, training=training)
 
-    def _noise(self, batch: Any) -> tuple[Any, Any]:
-        # Under tf.distribute every replica draws the global batch's noise from the same
-        # seed and keeps its own slice: replicas get different noise, and the run draws
-        # what one device would (ganzoo.distribute).
+    def _noise(self, batch: Any) -> tuple[Any, Any, Any]:
+        """(generator input, fake labels or None, codes or None) for one batch.
+
+        Under tf.distribute every replica draws the global batch's noise from the same
+        seed and keeps its own slice: replicas get different noise, and the run draws
+        what one device would (ganzoo.distribute).
+        """
         n, i = replica_position()
-        z = keras.random.normal((batch * n, self.latent_dim), seed=self.seed_generator)
+        total = batch * n
+        z = keras.random.normal((total, self.latent_dim), seed=self.seed_generator)
         labels = None
         if self.conditional:
-            labels = keras.random.randint((batch * n,), 0, self.num_classes,
+            labels = keras.random.randint((total,), 0, self.num_classes,
                                           seed=self.seed_generator, dtype="int32")
+        parts = []
+        if self.code_categorical:
+            category = keras.random.randint((total,), 0, self.code_categorical,
+                                            seed=self.seed_generator, dtype="int32")
+            parts.append(ops.one_hot(category, self.code_categorical, dtype="float32"))
+        if self.code_continuous:
+            parts.append(keras.random.uniform((total, self.code_continuous), -1.0, 1.0,
+                                              seed=self.seed_generator))
+        codes = ops.concatenate(parts, axis=1) if parts else None
         if n > 1:
             z = z[i * batch:(i + 1) * batch]
             labels = None if labels is None else labels[i * batch:(i + 1) * batch]
-        return z, labels
+            codes = None if codes is None else codes[i * batch:(i + 1) * batch]
+        if codes is None:
+            return z, labels, None
+        return ops.concatenate([z, codes], axis=1), labels, codes
 
-    def _d_objective(self, real: Any, labels: Any, fake: Any, fake_labels: Any,
-                     real_out: Outputs, fake_out: Outputs) -> tuple[Any, dict[str, Any]]:
-        d_loss = self.loss_fn.discriminator_loss(real_out, fake_out)
+    def _context(self, real: Any, labels: Any, fake: Any, fake_labels: Any,
+                 real_out: Outputs, fake_out: Outputs, codes: Any) -> StepContext:
+        return StepContext(
+            discriminator=lambda x, y=None: self.discriminate(x, y, training=True),
+            real=real, fake=fake, labels=labels, fake_labels=fake_labels,
+            real_out=real_out, fake_out=fake_out, seed=self.seed_generator, codes=codes,
+        )
+
+    def _d_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
+        d_loss = self.loss_fn.discriminator_loss(ctx.real_out, ctx.fake_out)
         logs: dict[str, Any] = {}
-        if self.penalties:
-            ctx = StepContext(
-                discriminator=lambda x, y=None: self.discriminate(x, y, training=True),
-                real=real, fake=fake, labels=labels, fake_labels=fake_labels,
-                real_out=real_out, fake_out=fake_out, seed=self.seed_generator,
-            )
-            for name, penalty in self.penalties:
-                value = ops.cast(penalty(ctx), "float32")
+        for name, penalty in self.penalties:
+            term = discriminator_term(penalty)
+            if term is not None:
+                value = ops.cast(term(ctx), "float32")
                 logs[name] = value
                 d_loss = d_loss + value
         return d_loss, logs
+
+    def _g_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
+        g_loss = self.loss_fn.generator_loss(ctx.real_out, ctx.fake_out)
+        logs: dict[str, Any] = {}
+        for name, penalty in self.penalties:
+            term = generator_term(penalty)
+            if term is not None:
+                value = ops.cast(term(ctx), "float32")
+                logs[f"{name}_g"] = value
+                g_loss = g_loss + value
+        return g_loss, logs
+
+    def _loss_update(self, real_out: Outputs, fake_out: Outputs) -> dict[str, Any]:
+        """Let a stateful loss (BEGAN) update its state after D's step; returns its logs."""
+        update = getattr(self.loss_fn, "update", None)
+        if update is None:
+            return {}
+        return dict(update(real_out, fake_out) or {})
+
+    def _needs_real_for_generator(self) -> bool:
+        return any(getattr(obj, "needs_real_for_generator", False)
+                   for obj in [self.loss_fn, *(p for _, p in self.penalties)])
 
     def _apply(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
                loss: Any, model: keras.Model) -> None:
@@ -185,39 +268,44 @@ class GAN(keras.Model):
         return logs
 
     def _simultaneous_step(self, real: Any, labels: Any, batch: Any) -> dict[str, Any]:
-        z, fake_labels = self._noise(batch)
+        z, fake_labels, codes = self._noise(batch)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generate(z, fake_labels, training=True)
             real_out = self.discriminate(real, labels)
             fake_out = self.discriminate(fake, fake_labels)
-            d_loss, logs = self._d_objective(real, labels, fake, fake_labels, real_out, fake_out)
-            g_loss = self.loss_fn.generator_loss(real_out, fake_out)
+            ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
+            d_loss, d_logs = self._d_objective(ctx)
+            g_loss, g_logs = self._g_objective(ctx)
         self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
         self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
         self._clip()
-        return {"d_loss": d_loss, "g_loss": g_loss, **logs}
+        state_logs = self._loss_update(real_out, fake_out)
+        return {"d_loss": d_loss, "g_loss": g_loss, **d_logs, **g_logs, **state_logs}
 
     def _alternating_step(self, real_all: Any, labels_all: Any, batch: Any) -> dict[str, Any]:
-        logs: dict[str, Any] = {}
+        d_logs: dict[str, Any] = {}
+        state_logs: dict[str, Any] = {}
         real = labels = None
         for i in range(self.d_steps):
             real = real_all[i * batch:(i + 1) * batch]
             labels = None if labels_all is None else labels_all[i * batch:(i + 1) * batch]
-            z, fake_labels = self._noise(batch)
+            z, fake_labels, codes = self._noise(batch)
             fake = self.generate(z, fake_labels, training=True)
             with tf.GradientTape() as d_tape:
                 real_out = self.discriminate(real, labels)
                 fake_out = self.discriminate(fake, fake_labels)
-                d_loss, logs = self._d_objective(real, labels, fake, fake_labels,
-                                                 real_out, fake_out)
+                ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
+                d_loss, d_logs = self._d_objective(ctx)
             self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
             self._clip()
-        z, fake_labels = self._noise(batch)
+            state_logs = self._loss_update(real_out, fake_out)
+        z, fake_labels, codes = self._noise(batch)
         with tf.GradientTape() as g_tape:
             fake = self.generate(z, fake_labels, training=True)
             fake_out = self.discriminate(fake, fake_labels)
             real_out = (self.discriminate(real, labels)
-                        if getattr(self.loss_fn, "needs_real_for_generator", False) else {})
-            g_loss = self.loss_fn.generator_loss(real_out, fake_out)
+                        if self._needs_real_for_generator() else {})
+            ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
+            g_loss, g_logs = self._g_objective(ctx)
         self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
-        return {"d_loss": d_loss, "g_loss": g_loss, **logs}
+        return {"d_loss": d_loss, "g_loss": g_loss, **d_logs, **g_logs, **state_logs}

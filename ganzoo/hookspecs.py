@@ -8,16 +8,22 @@ TensorFlow/Keras inside its factories, never at module level.
 
 Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
 
-- generator:     a `keras.Model` mapping the generator input (see below) to
-                 images in [-1, 1], shape (batch, H, W, C); or, for point data
-                 (``ctx.is_points``, sample shape (D,)), to points (batch, D) in
-                 the data's own coordinates.
+- generator:     a `keras.Model` mapping the generator input (z followed by
+                 any latent codes, width ``ctx.generator_input_dim``; plus a
+                 label when ``ctx.conditional``) to images in [-1, 1],
+                 shape (batch, H, W, C); or, for point data (``ctx.is_points``,
+                 sample shape (D,)), to points (batch, D) in the data's own
+                 coordinates.
 - discriminator: a `keras.Model` mapping samples (and labels, for conditional
                  models) to a dict of outputs with at least "logits"
                  (batch, 1); "class_logits" and "code" are optional heads.
 - loss:          an object with `discriminator_loss(real, fake)` and
-                 `generator_loss(real, fake)` over discriminator output dicts.
-- penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss.
+                 `generator_loss(real, fake)` over discriminator output dicts;
+                 optionally `variables` (state saved in checkpoints) and
+                 `update(real, fake) -> logs`, called after each D update.
+- penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
+                 or an object with `discriminator_term(ctx)` and/or
+                 `generator_term(ctx)` (terms for both networks) and `heads`.
 - visualizer:    a callable `(run: VisualContext, out: Path) -> list[Path]`.
 - dataset:       a callable `(split: str) -> ganzoo.data.ImageData` (uint8 images
                  or float32 points).

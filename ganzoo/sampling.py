@@ -32,6 +32,18 @@ class Loaded:
         return bool(self.meta.config.get("conditional")) and self.meta.num_classes > 0
 
     @property
+    def categories(self) -> int:
+        """Categories of the model's categorical latent code (InfoGAN); 0 is none."""
+        return int(self.meta.config.get("code_categorical", 0) or 0)
+
+    @property
+    def grid_rows(self) -> int | None:
+        """Rows of a grid of mixed classes (or code categories): one per class."""
+        if self.conditional:
+            return self.meta.num_classes
+        return self.categories or None
+
+    @property
     def is_points(self) -> bool:
         """The model makes points (N, D), not images."""
         return is_point_shape(self.meta.image_shape)
@@ -119,8 +131,9 @@ def noise(n: int, latent_dim: int, seed: int) -> np.ndarray:
 
 
 def labels_for(loaded: Loaded, n: int, label: int | None) -> np.ndarray | None:
+    """Class labels for a conditional model: `label` for every sample, else cycling."""
     if not loaded.conditional:
-        if label is not None:
+        if label is not None and not loaded.categories:
             raise GanzooError(f"--label: model {loaded.meta.model!r} is not conditional")
         return None
     classes = loaded.meta.num_classes
@@ -148,8 +161,18 @@ def generate(loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None,
 def sample(loaded: Loaded, n: int, seed: int = 0, label: int | None = None) -> np.ndarray:
     if n < 1:
         raise GanzooError(f"--n {n}: ask for at least one sample")
-    z = noise(n, int(loaded.meta.config["latent_dim"]), seed)
-    return generate(loaded, z, labels_for(loaded, n, label))
+    """`n` images in [0, 1]; `label` picks the class, or the categorical code of InfoGAN."""
+    from ganzoo import latent
+
+    labels = labels_for(loaded, n, label)
+    categories = None
+    if loaded.categories and not loaded.conditional and label is not None:
+        if not 0 <= label < loaded.categories:
+            raise GanzooError(f"--label {label}: choose a code category in "
+                              f"0..{loaded.categories - 1}")
+        categories = np.full(n, label, dtype=np.int64)
+    z = latent.inputs(loaded.meta.config, n, seed, categories=categories)
+    return generate(loaded, z, labels)
 
 
 def save(images: np.ndarray, out: str | Path, rows: int | None = None,

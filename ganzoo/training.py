@@ -118,15 +118,27 @@ class RunResult:
 
 
 def grid_inputs(config: Mapping[str, Any], num_classes: int,
-                latent_dim: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The fixed noise (and labels) of the per-epoch grid: one row per class when conditional."""
+                latent_dim: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
+
+    Conditional models draw one row per class; models with a categorical latent code
+    (InfoGAN) one row per category, so a row shows what the code controls. The
+    second value (None for a plain grid) is the class or category of each sample.
+    `latent_dim` is accepted for callers of the older signature; the config's is used.
+    """
+    from ganzoo import latent
+
     rows = int(config["grid_rows"])
+    categories = int(config.get("code_categorical", 0) or 0)
     labels = None
     if config.get("conditional") and num_classes:
         labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    elif categories:
+        labels = np.repeat(np.arange(categories, dtype=np.int32), rows)
     n = rows * rows if labels is None else len(labels)
-    rng = np.random.default_rng(int(config["seed"]) + 2_000_003)
-    return rng.standard_normal((n, latent_dim)).astype(np.float32), labels
+    row_codes = labels if categories and not config.get("conditional") else None
+    z = latent.inputs(config, n, int(config["seed"]) + 2_000_003, categories=row_codes)
+    return z, labels
 
 
 def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: bool) -> Any:
@@ -215,11 +227,12 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                                   bool(config["conditional"]))
     dataset = distribute.shard_dataset(dataset, strategy)
 
-    grid_z, grid_labels = grid_inputs(config, data.num_classes, gan.latent_dim)
+    grid_z, grid_labels = grid_inputs(config, data.num_classes)
 
     def grid_samples() -> np.ndarray:
         z = keras.ops.convert_to_tensor(grid_z)
-        labels = None if grid_labels is None else keras.ops.convert_to_tensor(grid_labels)
+        labels = (None if grid_labels is None or not gan.conditional
+                  else keras.ops.convert_to_tensor(grid_labels))
         out = keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler))
         return out.astype(np.float32) if data.is_points else to_unit(out)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import dcgan, losses, toy, tutorial, visualizers
+from . import auxiliary, began, dcgan, losses, penalties, toy, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -23,6 +23,9 @@ GANZOO_API = 1
 def ganzoo_register_generators(register: Any) -> None:
     register("dcgan", dcgan.build_generator, params=dcgan.GENERATOR_PARAMS,
              description="DCGAN generator sized to the data (Radford et al. 2016)")
+    register("began", began.build_generator, params=began.GENERATOR_PARAMS,
+             description="BEGAN decoder: 3x3 convs with ELU, nearest upsampling "
+                         "(Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_generator,
              description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
     register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
@@ -33,7 +36,11 @@ def ganzoo_register_generators(register: Any) -> None:
 @hookimpl
 def ganzoo_register_discriminators(register: Any) -> None:
     register("dcgan", dcgan.build_discriminator, params=dcgan.DISCRIMINATOR_PARAMS,
-             description="DCGAN discriminator ending in a logit (Radford et al. 2016)")
+             description="DCGAN discriminator ending in a logit (Radford et al. 2016); "
+                         "d_norm=batch|layer|spectral|none, d_heads=class,code")
+    register("began", began.build_discriminator, params=began.DISCRIMINATOR_PARAMS,
+             description="BEGAN autoencoder; its logits are per-example reconstruction "
+                         "energies (Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_discriminator,
              description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
     register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
@@ -41,9 +48,26 @@ def ganzoo_register_discriminators(register: Any) -> None:
 
 
 @hookimpl
+def ganzoo_register_penalties(register: Any) -> None:
+    register("gp", penalties.build_gp, params=penalties.GP_PARAMS,
+             description="WGAN-GP gradient penalty on per-example interpolates "
+                         "(Gulrajani et al. 2017)")
+    register("dragan", penalties.build_dragan, params=penalties.DRAGAN_PARAMS,
+             description="gradient penalty around perturbed real data (Kodali et al. 2017)")
+    register("r1", penalties.build_r1, params=penalties.R1_PARAMS,
+             description="R1: squared gradient norm on real data (Mescheder et al. 2018)")
+    register("acgan", auxiliary.build_acgan, params=auxiliary.ACGAN_PARAMS,
+             description="auxiliary-classifier term for D and G; needs d_heads=class "
+                         "(Odena et al. 2017)")
+    register("infogan", auxiliary.build_infogan, params=auxiliary.INFOGAN_PARAMS,
+             description="mutual-information term for G and the Q head; needs latent codes "
+                         "and d_heads=code (Chen et al. 2016)")
+
+
+@hookimpl
 def ganzoo_register_losses(register: Any) -> None:
     for name, (factory, description) in losses.FACTORIES.items():
-        register(name, factory, description=description)
+        register(name, factory, description=description, params=losses.PARAMS.get(name, {}))
 
 
 @hookimpl

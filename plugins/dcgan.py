@@ -19,9 +19,12 @@ from typing import Any
 from ganzoo.components import BuildContext
 from ganzoo.errors import ConfigError
 
+from . import norms
+
 GENERATOR_PARAMS = {"g_filters": 64, "g_norm": "batch"}
-DISCRIMINATOR_PARAMS = {"d_filters": 64, "d_norm": "batch", "d_dropout": 0.0}
-_NORMS = ("batch", "none")
+DISCRIMINATOR_PARAMS = {"d_filters": 64, "d_norm": "batch", "d_dropout": 0.0, "d_heads": ""}
+#: Extra discriminator heads, chosen with ``--set d_heads=class,code``.
+HEADS = ("class", "code")
 
 
 def stages_for(size: int) -> tuple[int, int]:
@@ -53,13 +56,23 @@ def _shape_checks(ctx: BuildContext) -> tuple[int, int, int]:
 
 
 def _norm(kind: str, name: str, key: str) -> Any:
-    import keras
+    if kind == "spectral":  # spectral normalization wraps the weight layers instead
+        return norms.after("none", name)
+    return norms.after(kind, name)
 
-    if kind not in _NORMS:
-        raise ConfigError(f"--set {key}={kind}: choose one of {', '.join(_NORMS)}")
-    if kind == "batch":
-        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
-    return keras.layers.Identity(name=name)
+
+def _heads(ctx: BuildContext) -> list[str]:
+    heads = [h.strip() for h in str(ctx.get("d_heads", "")).split(",") if h.strip()]
+    for head in heads:
+        if head not in HEADS:
+            raise ConfigError(f"--set d_heads={ctx.get('d_heads')}: unknown head {head!r}; "
+                              f"choose from {', '.join(HEADS)} (comma-separated)")
+    if "class" in heads and ctx.num_classes < 2:
+        raise ConfigError("--set d_heads=class needs a labelled data set")
+    if "code" in heads and ctx.code_dim == 0:
+        raise ConfigError("--set d_heads=code needs latent codes: set code_categorical "
+                          "and/or code_continuous")
+    return heads
 
 
 def build_generator(ctx: BuildContext) -> Any:
@@ -68,10 +81,11 @@ def build_generator(ctx: BuildContext) -> Any:
 
     stages, base, channels = _shape_checks(ctx)
     filters = int(ctx.get("g_filters"))
-    norm = str(ctx.get("g_norm"))
+    norm = norms.check(str(ctx.get("g_norm")), "g_norm", norms.GENERATOR_NORMS)
     init = keras.initializers.RandomNormal(stddev=0.02, seed=ctx.get("seed"))
 
-    z = keras.Input((ctx.latent_dim,), name="z")
+    # z, followed by the latent codes when the model has them (InfoGAN).
+    z = keras.Input((ctx.generator_input_dim,), name="z")
     inputs: list[Any] = [z]
     x = z
     if ctx.conditional:
@@ -105,19 +119,25 @@ def build_generator(ctx: BuildContext) -> Any:
 
 
 def build_discriminator(ctx: BuildContext) -> Any:
-    """image (and a label, when conditional) -> {"logits": (batch, 1)}."""
+    """image (and a label, when conditional) -> {"logits": (batch, 1), ...heads}.
+
+    ``d_heads=class`` adds "class_logits" (an auxiliary classifier, ACGAN) and
+    ``d_heads=code`` adds "code" (InfoGAN's Q network: one hidden layer on D's
+    features, then categorical logits followed by continuous means).
+    """
     import keras
 
     stages, _, _ = _shape_checks(ctx)
     filters = int(ctx.get("d_filters"))
-    norm = str(ctx.get("d_norm"))
+    norm = norms.check(str(ctx.get("d_norm")), "d_norm", norms.DISCRIMINATOR_NORMS)
+    heads = _heads(ctx)
     dropout = float(ctx.get("d_dropout"))
     init = keras.initializers.RandomNormal(stddev=0.02, seed=ctx.get("seed") + 1)
 
     image = keras.Input(ctx.image_shape, name="image")
     inputs: list[Any] = [image]
     x = image
-    if ctx.conditional:
+    if ctx.discriminator_conditional:
         label = keras.Input((), dtype="int32", name="label")
         inputs.append(label)
         height, width, _ = ctx.image_shape
@@ -130,8 +150,9 @@ def build_discriminator(ctx: BuildContext) -> Any:
         x = keras.layers.Concatenate(name="image_label")([x, planes])
     width = filters
     for i in range(stages):
-        x = keras.layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=init,
-                                name=f"down{i + 1}")(x)
+        x = norms.weight(keras.layers.Conv2D(width, 4, strides=2, padding="same",
+                                             kernel_initializer=init, name=f"down{i + 1}"),
+                         norm)(x)
         if i > 0:  # the DCGAN paper: no BatchNorm on D's input layer
             x = _norm(norm, f"down{i + 1}_norm", "d_norm")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i + 1}_act")(x)
@@ -139,6 +160,15 @@ def build_discriminator(ctx: BuildContext) -> Any:
             x = keras.layers.Dropout(dropout, name=f"down{i + 1}_dropout")(x)
         width *= 2
     x = keras.layers.Flatten(name="flatten")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=init, dtype="float32", name="logits")(x)
-    return keras.Model(inputs if len(inputs) > 1 else image, {"logits": logits},
-                       name="discriminator")
+    dense = keras.layers.Dense(1, kernel_initializer=init, dtype="float32", name="logits")
+    outputs = {"logits": norms.weight(dense, norm)(x)}
+    if "class" in heads:
+        dense = keras.layers.Dense(ctx.num_classes, kernel_initializer=init, dtype="float32",
+                                   name="class_logits")
+        outputs["class_logits"] = norms.weight(dense, norm)(x)
+    if "code" in heads:
+        q = keras.layers.Dense(128, kernel_initializer=init, name="q_hidden")(x)
+        q = keras.layers.LeakyReLU(0.2, name="q_act")(q)
+        outputs["code"] = keras.layers.Dense(ctx.code_dim, kernel_initializer=init,
+                                             dtype="float32", name="code")(q)
+    return keras.Model(inputs if len(inputs) > 1 else image, outputs, name="discriminator")

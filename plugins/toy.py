@@ -10,10 +10,15 @@ and the discriminator flattens its input.
 For point data every layer is float32 whatever the run's precision: bfloat16
 resolves numbers near 1 only to 1/128, coarser than ring8's std of 0.01, and
 layers this small gain no speed from it.
+
+The discriminator takes DCGAN's ``d_norm`` and ``d_heads`` keys too, so the zoo's
+models (SNGAN's spectral norm, ACGAN's class head, InfoGAN's code head) run on the
+toy sets with ``--set generator=mlp --set discriminator=mlp``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 from pathlib import Path
@@ -24,8 +29,10 @@ from ganzoo.errors import ConfigError
 from ganzoo.files import atomic_path, write_json
 from ganzoo.visualize import VisualContext
 
-GENERATOR_PARAMS = {"g_units": 128, "g_layers": 3}
-DISCRIMINATOR_PARAMS = {"d_units": 128, "d_layers": 3}
+from . import dcgan, norms
+
+GENERATOR_PARAMS = {"g_units": 128, "g_layers": 3, "g_norm": "none"}
+DISCRIMINATOR_PARAMS = {"d_units": 128, "d_layers": 3, "d_norm": "none", "d_heads": ""}
 
 
 def _size(ctx: BuildContext, key: str, low: int, high: int) -> int:
@@ -35,68 +42,107 @@ def _size(ctx: BuildContext, key: str, low: int, high: int) -> int:
     return value
 
 
-def _dtype(ctx: BuildContext) -> str | None:
-    return "float32" if ctx.is_points else None
+def _heads(ctx: BuildContext) -> list[str]:
+    """The extra D heads asked for with ``d_heads`` (the same names as DCGAN's)."""
+    heads = [h.strip() for h in str(ctx.get("d_heads", "")).split(",") if h.strip()]
+    for head in heads:
+        if head not in dcgan.HEADS:
+            raise ConfigError(f"--set d_heads={ctx.get('d_heads')}: unknown head {head!r}; "
+                              f"choose from {', '.join(dcgan.HEADS)}")
+    if "class" in heads and ctx.num_classes < 2:
+        raise ConfigError("--set d_heads=class needs a labelled data set")
+    if "code" in heads and ctx.code_dim == 0:
+        raise ConfigError("--set d_heads=code needs latent codes: set code_categorical "
+                          "or code_continuous")
+    return heads
+
+
+def _precision(ctx: BuildContext) -> Any:
+    """float32 for point data whatever the run's policy; the run's policy for images."""
+    from ganzoo.runtime import dtype_policy
+
+    return dtype_policy("float32") if ctx.is_points else contextlib.nullcontext()
 
 
 def _label_onehot(ctx: BuildContext, keras: Any, inputs: list[Any]) -> Any:
     label = keras.Input((), dtype="int32", name="label")
     inputs.append(label)
     return keras.layers.CategoryEncoding(ctx.num_classes, output_mode="one_hot",
-                                         dtype=_dtype(ctx), name="label_onehot")(label)
+                                         name="label_onehot")(label)
 
 
 def build_generator(ctx: BuildContext) -> Any:
-    """z (and a label, when conditional) -> a point, or an image in [-1, 1]."""
+    """z (plus latent codes; and a label, when conditional) -> a point, or an image."""
     import keras
 
     units = _size(ctx, "g_units", 1, 65536)
     layers = _size(ctx, "g_layers", 1, 64)
-    dtype = _dtype(ctx)
+    norm = norms.check(str(ctx.get("g_norm")), "g_norm", norms.GENERATOR_NORMS)
     seed = int(ctx.get("seed", 0))
-    z = keras.Input((ctx.latent_dim,), name="z")
-    inputs: list[Any] = [z]
-    x = z
-    if ctx.conditional:
-        onehot = _label_onehot(ctx, keras, inputs)
-        x = keras.layers.Concatenate(dtype=dtype, name="z_label")([z, onehot])
-    for i in range(layers):
-        x = keras.layers.Dense(units, activation="relu", dtype=dtype,
-                               kernel_initializer=keras.initializers.HeUniform(seed + 10 * i),
-                               name=f"hidden{i + 1}")(x)
-    size = math.prod(ctx.image_shape)
-    init = keras.initializers.GlorotUniform(seed + 10 * layers)
-    if ctx.is_points:
-        out = keras.layers.Dense(size, dtype="float32", kernel_initializer=init, name="point")(x)
-    else:
-        x = keras.layers.Dense(size, kernel_initializer=init, name="to_pixels")(x)
-        x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
-        out = keras.layers.Reshape(ctx.image_shape, dtype="float32", name="image")(x)
-    return keras.Model(inputs if len(inputs) > 1 else z, out, name="generator")
+    with _precision(ctx):
+        z = keras.Input((ctx.generator_input_dim,), name="z")
+        inputs: list[Any] = [z]
+        x = z
+        if ctx.conditional:
+            onehot = _label_onehot(ctx, keras, inputs)
+            x = keras.layers.Concatenate(name="z_label")([z, onehot])
+        for i in range(layers):
+            x = keras.layers.Dense(units, kernel_initializer=keras.initializers.HeUniform(
+                seed + 10 * i), name=f"hidden{i + 1}")(x)
+            x = norms.after(norm, f"hidden{i + 1}_norm")(x)
+            x = keras.layers.ReLU(name=f"hidden{i + 1}_act")(x)
+        size = math.prod(ctx.image_shape)
+        init = keras.initializers.GlorotUniform(seed + 10 * layers)
+        if ctx.is_points:
+            out = keras.layers.Dense(size, kernel_initializer=init, name="point")(x)
+        else:
+            x = keras.layers.Dense(size, kernel_initializer=init, name="to_pixels")(x)
+            x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+            out = keras.layers.Reshape(ctx.image_shape, dtype="float32", name="image")(x)
+        return keras.Model(inputs if len(inputs) > 1 else z, out, name="generator")
 
 
 def build_discriminator(ctx: BuildContext) -> Any:
-    """A point or image (and a label, when conditional) -> {"logits": (batch, 1)}."""
+    """A point or image (and a label, when conditional) -> {"logits": (batch, 1), ...}.
+
+    ``d_heads`` adds DCGAN's extra heads: "class_logits" (ACGAN) and "code" (InfoGAN's
+    Q network); ``d_norm`` normalizes the hidden layers (``spectral`` for SNGAN).
+    """
     import keras
 
     units = _size(ctx, "d_units", 1, 65536)
     layers = _size(ctx, "d_layers", 1, 64)
-    dtype = _dtype(ctx)
+    norm = norms.check(str(ctx.get("d_norm")), "d_norm", norms.DISCRIMINATOR_NORMS)
+    heads = _heads(ctx)
     seed = int(ctx.get("seed", 0)) + 1000
-    sample = keras.Input(ctx.image_shape, name="point" if ctx.is_points else "image")
-    inputs: list[Any] = [sample]
-    x = sample if ctx.is_points else keras.layers.Flatten(name="flatten")(sample)
-    if ctx.conditional:
-        onehot = _label_onehot(ctx, keras, inputs)
-        x = keras.layers.Concatenate(dtype=dtype, name="x_label")([x, onehot])
-    for i in range(layers):
-        x = keras.layers.Dense(units, activation="relu", dtype=dtype,
-                               kernel_initializer=keras.initializers.HeUniform(seed + 10 * i),
-                               name=f"hidden{i + 1}")(x)
-    logits = keras.layers.Dense(1, dtype="float32", name="logits",
-                                kernel_initializer=keras.initializers.GlorotUniform(seed + 999))(x)
-    return keras.Model(inputs if len(inputs) > 1 else sample, {"logits": logits},
-                       name="discriminator")
+    with _precision(ctx):
+        sample = keras.Input(ctx.image_shape, name="point" if ctx.is_points else "image")
+        inputs: list[Any] = [sample]
+        x = sample if ctx.is_points else keras.layers.Flatten(name="flatten")(sample)
+        if ctx.discriminator_conditional:
+            onehot = _label_onehot(ctx, keras, inputs)
+            x = keras.layers.Concatenate(name="x_label")([x, onehot])
+        for i in range(layers):
+            dense = keras.layers.Dense(units, kernel_initializer=keras.initializers.HeUniform(
+                seed + 10 * i), name=f"hidden{i + 1}")
+            x = norms.weight(dense, norm)(x)
+            if norm != "spectral":
+                x = norms.after(norm, f"hidden{i + 1}_norm")(x)
+            x = keras.layers.ReLU(name=f"hidden{i + 1}_act")(x)
+
+        def head(width: int, name: str, offset: int) -> Any:
+            dense = keras.layers.Dense(width, dtype="float32", name=name,
+                                       kernel_initializer=keras.initializers.GlorotUniform(
+                                           seed + offset))
+            return norms.weight(dense, norm)(x)
+
+        outputs = {"logits": head(1, "logits", 999)}
+        if "class" in heads:
+            outputs["class_logits"] = head(ctx.num_classes, "class_logits", 998)
+        if "code" in heads:
+            outputs["code"] = head(ctx.code_dim, "code", 997)
+        return keras.Model(inputs if len(inputs) > 1 else sample, outputs,
+                           name="discriminator")
 
 
 def build_scatter(ctx: BuildContext | None) -> Any:

@@ -34,7 +34,7 @@ def build_generator(ctx: BuildContext) -> Any:
     from keras import layers
 
     _check(ctx)
-    z = keras.Input((ctx.latent_dim,), name="z")
+    z = keras.Input((ctx.generator_input_dim,), name="z")
     x = layers.Dense(7 * 7 * 256, use_bias=False, name="project")(z)
     x = layers.BatchNormalization(name="project_norm")(x)
     x = layers.LeakyReLU(name="project_act")(x)

@@ -18,12 +18,13 @@ def build_grid(ctx: BuildContext) -> Any:
     def grid(run: VisualContext) -> list[Path]:
         """samples/epoch_NNN.png from the fixed noise batch, and grid.png, the latest one.
 
-        Point data are not images: nothing to tile, no files (the scatter visualizer
-        draws them).
+        With grid labels (a conditional model's classes, or InfoGAN's categories) each
+        row holds one label. Point data are not images: nothing to tile, no files (the
+        scatter visualizer draws them).
         """
         if run.samples().ndim != 4:
             return []
-        rows = None if run.grid_labels is None else int(run.config.get("grid_rows", 10))
+        rows = None if run.grid_labels is None else len(np.unique(run.grid_labels))
         name = f"epoch_{run.epoch:03d}.png" if run.epoch else "grid.png"
         path = save_grid(run.samples(), run.run_dir / "samples" / name, rows=rows)
         latest = run.run_dir / "grid.png"
@@ -54,7 +55,9 @@ def build_loss_curves(ctx: BuildContext) -> Any:
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
 
-        keys = [k for k in rows[0] if k.endswith("_loss") or k in run.config.get("penalties", [])]
+        penalties = list(run.config.get("penalties", []))
+        terms = set(penalties) | {f"{p}_g" for p in penalties}  # D and G parts of terms
+        keys = [k for k in rows[0] if k.endswith("_loss") or k in terms]
         steps = np.array([r.get("step", i) for i, r in enumerate(rows)])
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
         window = max(1, len(rows) // 50)

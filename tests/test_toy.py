@@ -39,9 +39,9 @@ def test_mode_metrics_exact_counts_on_hand_made_points() -> None:
     std = 0.01
     points = np.array([
         ring_mode(0),                              # on mode 0: high quality
-        ring_mode(0) + [0.0, 2.9 * std],           # 2.9 std from mode 0: high quality
-        ring_mode(3) + [3.1 * std, 0.0],           # 3.1 std from mode 3: low quality
-        ring_mode(5) + [-2.0 * std, 2.0 * std],    # 2.83 std from mode 5: high quality
+        ring_mode(0) + np.array([0.0, 2.9 * std]),           # 2.9 std from mode 0: high quality
+        ring_mode(3) + np.array([3.1 * std, 0.0]),           # 3.1 std from mode 3: low quality
+        ring_mode(5) + np.array([-2.0 * std, 2.0 * std]),    # 2.83 std from mode 5: high quality
         [0.0, 0.0],                                # the centre: far from every mode
         (ring_mode(1) + ring_mode(2)) / 2,         # between two modes
     ])
@@ -66,7 +66,7 @@ def test_mode_metrics_assigns_each_sample_to_its_nearest_mode_only() -> None:
 
 
 def test_mode_metrics_threshold_and_bad_input() -> None:
-    point = np.array([ring_mode(4) + [0.0, 0.04]])  # 4 std away
+    point = np.array([ring_mode(4) + np.array([0.0, 0.04])])  # 4 std away
     assert toy.mode_metrics(point, "ring8")["high_quality"] == 0
     assert toy.mode_metrics(point, "ring8", threshold=5.0)["covered"] == [4]
     for bad in (np.zeros((0, 2)), np.zeros((3, 3)), np.zeros(4), np.array([["a", "b"]])):

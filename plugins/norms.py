@@ -1,0 +1,49 @@
+"""Normalizations that networks share: chosen per network with ``g_norm`` / ``d_norm``.
+
+- ``batch``: BatchNormalization (Ioffe & Szegedy 2015), DCGAN's choice.
+- ``layer``: LayerNormalization over each example's features (Ba et al. 2016), the
+  drop-in replacement for BatchNorm in a critic that Gulrajani et al. 2017 recommend.
+- ``spectral``: spectral normalization of every weight layer (Miyato et al. 2018), via
+  ``keras.layers.SpectralNormalization`` (one power iteration per training call).
+- ``none``.
+
+A gradient penalty needs a critic whose output for one example does not depend on the
+rest of the batch, so ``batch`` is wrong there; ``layer``, ``spectral`` and ``none`` fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganzoo.errors import ConfigError
+
+GENERATOR_NORMS = ("batch", "layer", "none")
+DISCRIMINATOR_NORMS = ("batch", "layer", "spectral", "none")
+
+
+def check(kind: str, key: str, allowed: tuple[str, ...]) -> str:
+    """`kind` if it is one of `allowed`, else a one-line error naming the choices."""
+    if kind not in allowed:
+        raise ConfigError(f"--set {key}={kind}: choose one of {', '.join(allowed)}")
+    return kind
+
+
+def after(kind: str, name: str) -> Any:
+    """The layer that follows a weight layer: BatchNorm, LayerNorm or identity."""
+    import keras
+
+    if kind == "batch":
+        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+    if kind == "layer":
+        return keras.layers.LayerNormalization(axis=-1, epsilon=1e-5, name=name)
+    return keras.layers.Identity(name=name)
+
+
+def weight(layer: Any, kind: str) -> Any:
+    """Wrap a Dense/Conv layer in spectral normalization when `kind` is ``spectral``."""
+    import keras
+
+    if kind == "spectral":
+        return keras.layers.SpectralNormalization(layer, power_iterations=1,
+                                                  name=f"{layer.name}_sn")
+    return layer

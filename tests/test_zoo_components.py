@@ -1,0 +1,278 @@
+"""Losses, penalties and auxiliary terms against values computed by hand with numpy."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.tf
+
+REAL = np.array([[-1.5], [0.3], [2.0]], dtype=np.float32)
+FAKE = np.array([[0.5], [-2.0], [1.0], [0.1]], dtype=np.float32)
+
+
+def _np(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _loss(name: str) -> Any:
+    from ganzoo_plugins import losses
+
+    return losses.FACTORIES[name][0](None)
+
+
+def _values(name: str) -> tuple[float, float]:
+    loss = _loss(name)
+    real, fake = {"logits": REAL}, {"logits": FAKE}
+    return (float(loss.discriminator_loss(real, fake)), float(loss.generator_loss(real, fake)))
+
+
+def test_nsgan_and_minimax_are_the_papers_log_terms() -> None:
+    r, f = _np(REAL), _np(FAKE)
+    d_expected = 0.5 * (-np.log(_sigmoid(r)).mean() - np.log(1 - _sigmoid(f)).mean())
+    d, g = _values("nsgan")
+    assert d == pytest.approx(d_expected, rel=1e-5)
+    assert g == pytest.approx(-np.log(_sigmoid(f)).mean(), rel=1e-5)
+    d_mm, g_mm = _values("minimax")
+    assert d_mm == pytest.approx(d_expected, rel=1e-5)
+    # G minimises log(1 - D(G(z))): the saturating objective.
+    assert g_mm == pytest.approx(np.log(1 - _sigmoid(f)).mean(), rel=1e-5)
+
+
+def test_lsgan_hinge_wasserstein() -> None:
+    r, f = _np(REAL), _np(FAKE)
+    d, g = _values("lsgan")
+    assert d == pytest.approx(0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(), rel=1e-5)
+    assert g == pytest.approx(0.5 * ((f - 1) ** 2).mean(), rel=1e-5)
+    d, g = _values("hinge")
+    assert d == pytest.approx(np.maximum(0, 1 - r).mean() + np.maximum(0, 1 + f).mean(),
+                              rel=1e-5)
+    assert g == pytest.approx(-f.mean(), rel=1e-5)
+    d, g = _values("wasserstein")
+    assert d == pytest.approx(f.mean() - r.mean(), rel=1e-5)
+    assert g == pytest.approx(-f.mean(), rel=1e-5)
+
+
+def _ctx(discriminator: Any, real: np.ndarray, fake: np.ndarray | None = None,
+         seed: int = 7, **kw: Any) -> SimpleNamespace:
+    import keras
+
+    return SimpleNamespace(discriminator=discriminator, real=real, fake=fake, labels=None,
+                           fake_labels=None, real_out={}, fake_out={},
+                           seed=keras.random.SeedGenerator(seed), codes=None, **kw)
+
+
+def _linear_critic(w: np.ndarray) -> Any:
+    from keras import ops
+
+    def critic(x: Any, labels: Any = None) -> dict:
+        return {"logits": ops.sum(x * w, axis=(1, 2, 3))[:, None]}
+
+    return critic
+
+
+def _quadratic_critic(x: Any, labels: Any = None) -> dict:
+    from keras import ops
+
+    return {"logits": 0.5 * ops.sum(ops.square(x), axis=(1, 2, 3))[:, None]}
+
+
+def test_gradient_penalty_interpolates_per_example_not_per_pixel() -> None:
+    from ganzoo_plugins.penalties import GradientPenalty
+
+    real = np.zeros((6, 4, 4, 2), np.float32)
+    fake = np.ones((6, 4, 4, 2), np.float32)
+    points = _np(GradientPenalty(10.0).points(_ctx(None, real, fake)))
+    per_example = points.reshape(6, -1)
+    # x_hat = alpha: one alpha per example, the same for every pixel, and they differ.
+    assert np.allclose(per_example, per_example[:, :1])
+    assert len(np.unique(per_example[:, 0].round(6))) == 6
+    assert ((per_example >= 0) & (per_example <= 1)).all()
+
+
+def test_gradient_penalty_value_on_known_critics() -> None:
+    from ganzoo_plugins.penalties import GradientPenalty
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(5, 3, 3, 2)).astype(np.float32)
+    fake = rng.normal(size=(5, 3, 3, 2)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 2)).astype(np.float32) * 0.3
+    gp = GradientPenalty(10.0)
+    # Linear critic: the gradient is w everywhere.
+    value = float(gp(_ctx(_linear_critic(w), real, fake)))
+    assert value == pytest.approx(10.0 * (np.linalg.norm(w) - 1.0) ** 2, rel=1e-4)
+    # Quadratic critic: the gradient at x_hat is x_hat, so the value depends on how
+    # x_hat was drawn; recompute it from the same points (same seed).
+    points = _np(gp.points(_ctx(None, real, fake, seed=3)))
+    value = float(gp(_ctx(_quadratic_critic, real, fake, seed=3)))
+    norms = np.linalg.norm(points.reshape(5, -1), axis=1)
+    assert value == pytest.approx(10.0 * np.mean((norms - 1.0) ** 2), rel=1e-4)
+    # A per-pixel alpha would give a different value for the same critic.
+    alpha = np.random.default_rng(1).uniform(size=real.shape)
+    per_pixel = np.linalg.norm((real + alpha * (fake - real)).reshape(5, -1), axis=1)
+    assert not np.isclose(value, 10.0 * np.mean((per_pixel - 1.0) ** 2), rtol=1e-3)
+
+
+def test_dragan_perturbs_real_data_only() -> None:
+    from ganzoo_plugins.penalties import DraganPenalty
+
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(8, 4, 4, 1)).astype(np.float32)
+    pen = DraganPenalty(10.0, 0.5)
+    points = _np(pen.points(_ctx(None, real, fake=None)))
+    delta = points - real
+    assert (delta >= -1e-6).all() and (delta <= 0.5 * real.std() + 1e-5).all()
+    assert delta.std() > 0.01
+    w = rng.normal(size=(4, 4, 1)).astype(np.float32)
+    assert float(pen(_ctx(_linear_critic(w), real))) == pytest.approx(
+        10.0 * (np.linalg.norm(w) - 1.0) ** 2, rel=1e-4)
+
+
+def test_r1_on_a_known_function() -> None:
+    from ganzoo_plugins.penalties import R1Penalty
+
+    real = np.random.default_rng(4).normal(size=(5, 2, 2, 3)).astype(np.float32)
+    # D(x) = 0.5 ||x||^2 has gradient x: R1 = gamma / 2 * mean ||x||^2.
+    value = float(R1Penalty(10.0)(_ctx(_quadratic_critic, real)))
+    assert value == pytest.approx(5.0 * np.mean(np.sum(_np(real) ** 2, axis=(1, 2, 3))),
+                                  rel=1e-4)
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    x = _np(x)
+    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+
+
+def test_acgan_class_term_for_d_and_g() -> None:
+    from ganzoo_plugins.auxiliary import AuxiliaryClassifier
+
+    rng = np.random.default_rng(5)
+    real_logits = rng.normal(size=(4, 3)).astype(np.float32)
+    fake_logits = rng.normal(size=(4, 3)).astype(np.float32)
+    labels, fake_labels = np.array([0, 2, 1, 2]), np.array([1, 1, 0, 2])
+    ce_real = -_log_softmax(real_logits)[np.arange(4), labels].mean()
+    ce_fake = -_log_softmax(fake_logits)[np.arange(4), fake_labels].mean()
+    term = AuxiliaryClassifier(2.0)
+    ctx = SimpleNamespace(labels=labels, fake_labels=fake_labels,
+                          real_out={"class_logits": real_logits},
+                          fake_out={"class_logits": fake_logits})
+    assert float(term.discriminator_term(ctx)) == pytest.approx(2 * (ce_real + ce_fake), rel=1e-5)
+    assert float(term.generator_term(ctx)) == pytest.approx(2 * ce_fake, rel=1e-5)
+    assert term.heads == ("class_logits",)
+
+
+def test_infogan_mutual_information_term() -> None:
+    from ganzoo_plugins.auxiliary import MutualInformation
+
+    rng = np.random.default_rng(6)
+    category = np.array([2, 0, 1])
+    continuous = rng.uniform(-1, 1, size=(3, 2)).astype(np.float32)
+    codes = np.concatenate([np.eye(3, dtype=np.float32)[category], continuous], axis=1)
+    predicted = rng.normal(size=(3, 5)).astype(np.float32)
+    ce = -_log_softmax(predicted[:, :3])[np.arange(3), category].mean()
+    gauss = 0.5 * np.sum((_np(continuous) - predicted[:, 3:]) ** 2, axis=1).mean()
+    term = MutualInformation(3, 2, 1.0, 0.5)
+    ctx = SimpleNamespace(codes=codes, fake_out={"code": predicted})
+    assert float(term.discriminator_term(ctx)) == pytest.approx(ce + 0.5 * gauss, rel=1e-5)
+    assert float(term.generator_term(ctx)) == pytest.approx(ce + 0.5 * gauss, rel=1e-5)
+
+
+def test_began_losses_and_k_update_rule() -> None:
+    from ganzoo_plugins.losses import BoundaryEquilibrium
+
+    loss = BoundaryEquilibrium(gamma=0.5, lambda_k=0.01, k0=0.1)
+    real = {"logits": np.array([[0.3], [0.5]], np.float32)}   # L(x) = 0.4
+    fake = {"logits": np.array([[0.05], [0.15]], np.float32)}  # L(G(z)) = 0.1
+    assert float(loss.discriminator_loss(real, fake)) == pytest.approx(0.4 - 0.1 * 0.1)
+    assert float(loss.generator_loss(real, fake)) == pytest.approx(0.1)
+    logs = loss.update(real, fake)
+    # k <- k + lambda_k (gamma L(x) - L(G(z))) = 0.1 + 0.01 * (0.2 - 0.1)
+    assert float(loss.k.numpy()) == pytest.approx(0.101, rel=1e-5)
+    assert float(logs["began_k"]) == pytest.approx(0.101, rel=1e-5)
+    # M = L(x) + |gamma L(x) - L(G(z))|
+    assert float(logs["began_m"]) == pytest.approx(0.5, rel=1e-5)
+    # k stays in [0, 1].
+    clipped = BoundaryEquilibrium(gamma=0.5, lambda_k=1.0, k0=0.99)
+    clipped.update(real, fake)
+    assert float(clipped.k.numpy()) == 1.0
+    low = BoundaryEquilibrium(gamma=0.1, lambda_k=1.0, k0=0.01)
+    low.update(real, fake)
+    assert float(low.k.numpy()) == 0.0
+    assert loss.variables == [loss.k] and not loss.k.trainable
+
+
+def test_spectral_normalization_brings_the_largest_singular_value_to_one() -> None:
+    import keras
+
+    layer = keras.layers.SpectralNormalization(keras.layers.Dense(6), power_iterations=1)
+    x = np.ones((2, 9), np.float32)
+    layer(x)
+    kernel = np.random.default_rng(8).normal(size=(9, 6)).astype(np.float32) * 3.0
+    layer.layer.kernel.assign(kernel)
+    assert np.linalg.svd(kernel, compute_uv=False)[0] > 5
+    for _ in range(20):  # one power iteration per training call
+        layer(x, training=True)
+    normalized = np.asarray(layer.layer.kernel)
+    assert np.linalg.svd(normalized, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-2)
+
+
+def _ctx_for(config: dict) -> Any:
+    from ganzoo.components import BuildContext
+
+    base = {"seed": 0, "g_filters": 8, "d_filters": 8, "g_norm": "batch", "d_norm": "batch",
+            "d_dropout": 0.0, "d_heads": "", "conditional": False}
+    return BuildContext(image_shape=(28, 28, 1), latent_dim=4, num_classes=10,
+                        config={**base, **config})
+
+
+def test_dcgan_discriminator_norms_and_heads() -> None:
+    import keras
+
+    from ganzoo_plugins import dcgan
+
+    d = dcgan.build_discriminator(_ctx_for({"d_norm": "spectral"}))
+    kinds = {type(layer).__name__ for layer in d.layers}
+    assert "SpectralNormalization" in kinds and "BatchNormalization" not in kinds
+    d = dcgan.build_discriminator(_ctx_for({"d_norm": "layer", "d_heads": "class,code",
+                                            "code_categorical": 3, "code_continuous": 2}))
+    out = d(np.zeros((2, 28, 28, 1), np.float32))
+    assert out["logits"].shape == (2, 1) and out["class_logits"].shape == (2, 10)
+    assert out["code"].shape == (2, 5)
+    assert any(isinstance(layer, keras.layers.LayerNormalization) for layer in d.layers)
+    g = dcgan.build_generator(_ctx_for({"code_categorical": 3, "code_continuous": 2}))
+    assert g.input_shape == (None, 4 + 5)
+
+
+def test_latent_inputs_layout() -> None:
+    from ganzoo import latent
+
+    config = {"latent_dim": 3, "code_categorical": 4, "code_continuous": 2}
+    z = latent.inputs(config, 8, seed=1)
+    assert z.shape == (8, 9)
+    assert np.array_equal(z[:, 3:7].argmax(1), np.arange(8) % 4)
+    assert np.array_equal(z[:, 3:7].sum(1), np.ones(8))
+    assert (np.abs(z[:, 7:]) <= 1).all()
+    fixed = latent.inputs(config, 5, seed=1, categories=np.full(5, 2))
+    assert (fixed[:, 5] == 1).all()
+    # Without codes the input is the plain Gaussian noise of sampling.noise.
+    from ganzoo import sampling
+
+    assert np.array_equal(latent.inputs({"latent_dim": 6}, 4, 9), sampling.noise(4, 6, 9))
+
+
+def test_infogan_grid_has_one_row_per_category() -> None:
+    from ganzoo.training import grid_inputs
+
+    config = {"grid_rows": 3, "seed": 0, "latent_dim": 5, "code_categorical": 4,
+              "code_continuous": 1, "conditional": False}
+    z, rows = grid_inputs(config, num_classes=10)
+    assert z.shape == (12, 10)
+    assert np.array_equal(rows, np.repeat(np.arange(4), 3))
+    assert np.array_equal(z[:, 5:9].argmax(1), rows)
