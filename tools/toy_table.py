@@ -9,6 +9,7 @@ same platform gives the same figures. Runs go to a temporary folder.
 Usage (from the repository root):
 
     python tools/toy_table.py [--steps 5000] [--seeds 0 1 2] [--datasets ring8 grid25]
+    python tools/toy_table.py --zoo --seeds 0     # the zoo's models on MLP networks
 """
 
 from __future__ import annotations
@@ -35,20 +36,31 @@ CONFIGS: list[tuple[str, str, dict]] = [
       "lr_g": 5e-5, "lr_d": 5e-5}),
 ]
 
+#: The zoo's entries with their papers' defaults, the networks swapped for the MLPs.
+_MLP = {"generator": "mlp", "discriminator": "mlp", "visualizers": ["scatter", "losses"]}
+ZOO: list[tuple[str, str, dict]] = [
+    (name, name, _MLP)
+    for name in ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "dragan", "sngan", "cgan", "acgan",
+                 "infogan")
+]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
-    parser.add_argument("--only", type=int, nargs="*", help="indices of CONFIGS to run")
+    parser.add_argument("--only", type=int, nargs="*", help="indices of the rows to run")
+    parser.add_argument("--zoo", action="store_true",
+                        help="run the zoo's entries on MLP networks instead of toy-gan's rows")
     args = parser.parse_args()
     os.environ.setdefault("GANZOO_OFFLINE", "1")
 
     import ganzoo
     from ganzoo import toy
 
-    rows = [CONFIGS[i] for i in args.only] if args.only else CONFIGS
+    table = ZOO if args.zoo else CONFIGS
+    rows = [table[i] for i in args.only] if args.only else table
     with tempfile.TemporaryDirectory() as tmp:
         for label, model, overrides in rows:
             for dataset in args.datasets:
