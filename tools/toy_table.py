@@ -62,12 +62,12 @@ def main() -> None:
     table = ZOO if args.zoo else CONFIGS
     rows = [table[i] for i in args.only] if args.only else table
     with tempfile.TemporaryDirectory() as tmp:
-        for label, model, overrides in rows:
+        for row, (label, model, overrides) in enumerate(rows):
             for dataset in args.datasets:
                 for seed in args.seeds:
                     result = ganzoo.train(model, dataset=dataset, steps=args.steps, seed=seed,
                                           overrides=overrides, verbose=0,
-                                          out=Path(tmp) / f"{model}-{dataset}-{seed}")
+                                          out=Path(tmp) / f"{row}-{model}-{dataset}-{seed}")
                     points = ganzoo.sample(result.run_dir, n=toy.EVAL_SAMPLES, seed=0)
                     m = toy.mode_metrics(points, dataset)
                     print(json.dumps({"config": label, "dataset": dataset, "seed": seed,
