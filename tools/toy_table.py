@@ -36,8 +36,10 @@ CONFIGS: list[tuple[str, str, dict]] = [
       "lr_g": 5e-5, "lr_d": 5e-5}),
 ]
 
-#: The zoo's entries with their papers' defaults, the networks swapped for the MLPs.
-_MLP = {"generator": "mlp", "discriminator": "mlp", "visualizers": ["scatter", "losses"]}
+#: The zoo's entries with their papers' defaults, the networks swapped for the MLPs, and
+#: the benchmark's batch (100) and noise (2-D) as in PacGAN's protocol for every method.
+_MLP = {"generator": "mlp", "discriminator": "mlp", "visualizers": ["scatter", "losses"],
+        "batch_size": 100, "latent_dim": 2}
 ZOO: list[tuple[str, str, dict]] = [
     (name, name, _MLP)
     for name in ("gan", "nsgan", "lsgan", "wgan", "wgan-gp", "dragan", "sngan", "cgan", "acgan",
