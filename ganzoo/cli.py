@@ -222,6 +222,10 @@ def _report(result: Any) -> None:
     lines = [("run folder", run_dir), ("config", run_dir / "config.json")]
     if (run_dir / "grid.png").exists():
         lines.append(("samples", f"{run_dir / 'grid.png'} (per epoch: {run_dir / 'samples'})"))
+    if (run_dir / "scatter.png").exists():
+        lines.append(("scatter", f"{run_dir / 'scatter.png'} (per epoch: {run_dir / 'samples'})"))
+    if (run_dir / "modes.json").exists():
+        lines.append(("modes", run_dir / "modes.json"))
     if (run_dir / "losses.png").exists():
         lines.append(("loss curves", run_dir / "losses.png"))
     lines += [("metrics", run_dir / "metrics.csv"),

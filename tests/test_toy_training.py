@@ -46,6 +46,7 @@ def test_toy_run_writes_scatter_plots_and_mode_figures(toy_run: dict) -> None:
     assert modes["dataset"] == "ring8" and modes["samples"] == 2500 and modes["step"] == 30
     assert 0 <= modes["modes_covered"] <= 8
     assert "ring8: 100000 points in 2-D, 8 classes" in toy_run["output"]
+    assert f"scatter:      {run / 'scatter.png'}" in toy_run["output"]
 
 
 def test_toy_sample_npy_is_raw_points_and_png_is_a_scatter(toy_run: dict) -> None:
