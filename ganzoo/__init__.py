@@ -7,7 +7,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ganzoo.api import build, build_networks, catalog, export_run, list_models, load, sample, train
+from ganzoo.api import (
+    build,
+    build_networks,
+    catalog,
+    draw,
+    export_run,
+    list_models,
+    load,
+    sample,
+    train,
+    write_report,
+)
 from ganzoo.errors import GanzooError
 
 __all__ = [
@@ -16,9 +27,11 @@ __all__ = [
     "build",
     "build_networks",
     "catalog",
+    "draw",
     "export_run",
     "list_models",
     "load",
     "sample",
     "train",
+    "write_report",
 ]

@@ -100,6 +100,24 @@ def export_run(run_dir: str | Path, out: str | Path, cat: Catalog | None = None)
     return export_mod.write(out, loaded.generator, loaded.discriminator, loaded.meta)
 
 
+def draw(source: str | Path, kind: str, out: str | Path, seed: int | None = None,
+         cat: Catalog | None = None) -> Path:
+    """Draw visualizer `kind` (grid, compare, histogram...) of a run folder or export to `out`;
+    `out`'s suffix picks the file when the kind writes several (.png or .gif...).
+
+    (Named `draw`, not `visualize`: `ganzoo.visualize` is a module.)"""
+    from ganzoo import viewer
+
+    return viewer.visualize(source, kind, out, cat or catalog(), seed=seed)
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write a run as one self-contained HTML page (default RUN_DIR/report.html)."""
+    from ganzoo import report as report_mod
+
+    return report_mod.write_report(run_dir, out)
+
+
 def build(
     model: str,
     image_shape: tuple[int, ...] = (28, 28, 1),

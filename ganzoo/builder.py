@@ -21,9 +21,11 @@ def _call_factory(component: Component, *args: Any) -> Any:
     except ConfigError:
         raise
     except Exception as exc:
+        from ganzoo.host import describe_exception
+
         raise PluginError(
             f"{component.kind} {component.name!r} from plugin {component.plugin!r} failed to "
-            f"build: {type(exc).__name__}: {exc}"
+            f"build: {describe_exception(exc)}"
         ) from exc
 
 
@@ -75,6 +77,21 @@ def build_networks(
             f'logits of shape (batch, 1) (alone or as {{"logits": ...}}), got {shape}'
         )
     return generator, discriminator
+
+
+def build_visualizers(catalog: Catalog, names: list[str]) -> list[tuple[str, Any]]:
+    """(name, callable) for each visualizer a run uses, checked like every component."""
+    out = []
+    for name in names:
+        component = catalog.get("visualizer", name)
+        visualizer = _call_factory(component, None)
+        if not callable(visualizer):
+            raise PluginError(
+                f"visualizer {name!r} from plugin {component.plugin!r} returned "
+                f"{type(visualizer).__name__}, expected a callable (VisualContext) -> list[Path]"
+            )
+        out.append((name, visualizer))
+    return out
 
 
 def output_heads(discriminator: Any, ctx: BuildContext) -> set[str]:

@@ -48,6 +48,8 @@ def _catalog(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
     if "catalog" not in obj:
         obj["catalog"] = load_catalog(registry_files=obj.get("registry", ()))
+    if not obj.get("warned"):  # clashes and bad settings, once per command
+        obj["warned"] = True
         for warning in obj["catalog"].warnings:
             click.echo(f"warning: {warning}", err=True)
     return obj["catalog"]
@@ -68,6 +70,7 @@ def cli(ctx: click.Context, registry: tuple[str, ...], debug: bool) -> None:
       ganzoo list                 the models installed plugins provide
       ganzoo run dcgan            train DCGAN on the built-in Fashion-MNIST subset
       ganzoo sample RUN --n 64 --out grid.png
+      ganzoo new-plugin NAME      start a plugin package that adds a model
     """
     ctx.ensure_object(dict)
     ctx.obj.update(registry=registry, debug=debug)
@@ -85,6 +88,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps({
             "models": [{"name": n, "description": d, "plugin": p} for n, d, p in rows],
             "invalid": cat.invalid_models,
+            "broken": {name: plugin for (kind, name), plugin in sorted(cat.broken.items())
+                       if kind == "model"},
         }, indent=2))
         return
     if not rows:
@@ -98,6 +103,10 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     for record in cat.plugins.values():
         if record.error:
             click.echo(f"warning: plugin {record.name!r} is broken: {record.error}", err=True)
+    for (kind, name), plugin in sorted(cat.broken.items()):
+        if kind == "model":
+            click.echo(f"warning: model {name!r} is unusable: its plugin {plugin!r} is broken",
+                       err=True)
 
 
 @cli.command()
@@ -151,22 +160,57 @@ def info(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List plugins: distribution, version, hooks implemented, what each provides."""
+    """List plugins: distribution, version, hooks, what each provides, and broken ones."""
+    import dataclasses
+
     cat = _catalog(ctx)
     records = sorted(cat.plugins.values(), key=lambda r: (not r.builtin, r.name))
+    skipped = sorted(cat.skipped.values(), key=lambda r: r.name)
     if as_json:
-        click.echo(json.dumps({"plugins": [r.__dict__ for r in records],
+        def row(r: Any) -> dict[str, Any]:
+            status = "skipped" if r.skipped else "broken" if r.error else "ok"
+            return {"status": status, **dataclasses.asdict(r)}
+
+        click.echo(json.dumps({"plugins": [row(r) for r in records + skipped],
                                "warnings": cat.warnings}, indent=2))
         return
-    for r in records:
+    for r in records + skipped:
         where = f"{r.distribution or '?'} {r.version or ''}".strip()
-        click.echo(f"{r.name}  ({where}){'  [built-in]' if r.builtin else ''}")
+        api = "" if r.api is None else f"  API {r.api}"
+        click.echo(f"{r.name}  ({where}){'  [built-in]' if r.builtin else ''}{api}")
+        if r.module:
+            click.echo(f"  module: {r.module}")
+        if r.skipped:
+            click.echo(f"  NOT LOADED: {r.skipped}")
+            continue
         if r.error:
             click.echo(f"  BROKEN: {r.error}")
+        for warning in r.warnings:
+            click.echo(f"  WARNING: {warning}")
+        if r.error:
             continue
         click.echo(f"  hooks: {', '.join(r.hooks) or 'none'}")
         for kind, names in sorted(r.provides.items()):
-            click.echo(f"  {plural(kind)}: {', '.join(sorted(names))}")
+            if names:
+                click.echo(f"  {plural(kind)}: {', '.join(sorted(names))}")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), metavar="D",
+              help="Folder to create (default: ganzoo-NAME in the current folder).")
+def new_plugin(name: str, folder: str | None) -> None:
+    """Write a plugin package for model NAME that installs and passes its own tests."""
+    from ganzoo import scaffold
+
+    names = scaffold.names_for(name)
+    path = scaffold.create(name, folder)
+    click.echo(f"wrote plugin package {names.distribution} (module {names.module}) to {path}")
+    click.echo("next:")
+    click.echo(f"  pip install -e {path}")
+    click.echo(f"  ganzoo list                      # shows {name}")
+    click.echo(f"  ganzoo run {name} --steps 200")
+    click.echo(f'  cd {path} && pip install -e ".[test]" && python -m pytest')
 
 
 @cli.command()
@@ -237,6 +281,7 @@ def _report(result: Any) -> None:
         click.echo(f"  {label + ':':<13} {value}")
     if result.export_path:
         click.echo(f"next: ganzoo sample {run_dir} --n 64 --out samples.png")
+    click.echo(f"      ganzoo report {run_dir}   (the run as one HTML page)")
 
 
 @cli.command()
@@ -285,6 +330,47 @@ def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
                           "(the only name Keras reads its weights layout from)")
     check_writable_output(out, overwrite)
     path = api.export_run(run_dir, out, cat=_catalog(ctx))
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path())
+@click.option("--kind", required=True, metavar="K",
+              help="Visualizer: grid, compare, losses, metrics, histogram, interpolation, "
+                   "progress, neighbours, or one a plugin adds (`ganzoo plugins`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write; its suffix picks the file when a kind writes several "
+                   "(interpolation: .png or .gif; histogram, neighbours: .png or .json).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the views' noise and real-image choice (default: the run's).")
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def visualize(ctx: click.Context, source: str, kind: str, out: str, seed: int | None,
+              overwrite: bool) -> None:
+    """Draw one visualizer's view of SOURCE: a run folder or an exported .weights.h5 file."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    cat = _catalog(ctx)
+    cat.get("visualizer", kind)  # an unknown kind fails before anything is loaded
+    check_writable_output(out, overwrite)
+    path = api.draw(source, kind, out, seed=seed, cat=cat)
+    click.echo(f"wrote {kind} of {source} to {path}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE.html", default=None,
+              help="Where to write the page (default RUN_DIR/report.html, replaced each time).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out FILE.")
+def report(run_dir: str, out: str | None, overwrite: bool) -> None:
+    """Write a run as one self-contained HTML page: config, plots, metrics, files."""
+    from ganzoo import api
+    from ganzoo.files import check_writable_output
+
+    if out is not None:
+        check_writable_output(out, overwrite)
+    path = api.write_report(run_dir, out)
     click.echo(f"wrote {path}")
 
 

@@ -1,12 +1,20 @@
 """The plugin contract: every hook a ganzoo plugin may implement.
 
-Each hook receives a `register` callback and calls it once per component it
+Each hook receives a `register` callback and calls it once per thing it
 provides (the pattern of simonw/llm's `register_models`). Registration only
 *describes* a component: the factory is called when a model is built, so
 listing models never imports TensorFlow. A plugin module must therefore import
 TensorFlow/Keras inside its factories, never at module level.
 
-Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
+Every hook is called once per command that needs the catalog (``list``,
+``info``, ``run``, ``sample``, ...), for each loaded plugin on its own, built-ins
+first, then third-party plugins in alphabetical order. A hook that raises makes
+its plugin "broken": everything the plugin registered is dropped and
+``ganzoo plugins`` shows why; the other plugins are not affected.
+
+Component registrations: ``register(name, factory, *, description="", params={},
+info={}, replace=False)``. Factories are called with a `BuildContext` (see
+`ganzoo.components`), except data set loaders, and return:
 
 - generator:     a `keras.Model` mapping the generator input (z followed by
                  any latent codes, width ``ctx.generator_input_dim``; plus a
@@ -14,9 +22,8 @@ Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
                  shape (batch, H, W, C); or, for point data (``ctx.is_points``,
                  sample shape (D,)), to points (batch, D) in the data's own
                  coordinates.
-- discriminator: a `keras.Model` mapping samples (and labels, for conditional
-                 models) to a dict of outputs with at least "logits"
-                 (batch, 1); "class_logits" and "code" are optional heads.
+- discriminator: a `keras.Model` mapping images or points (and labels, for
+                 conditional models) to a dict with at least "logits" (batch, 1).
 - loss:          an object with `discriminator_loss(real, fake)` and
                  `generator_loss(real, fake)` over discriminator output dicts;
                  optionally `variables` (state saved in checkpoints) and
@@ -24,11 +31,11 @@ Factories are called with a `BuildContext` (see `ganzoo.components`) and return:
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
-- visualizer:    a callable `(run: VisualContext, out: Path) -> list[Path]`.
-- dataset:       a callable `(split: str) -> ganzoo.data.ImageData` (uint8 images
-                 or float32 points).
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
+- dataset:       the loader itself, `(split: str) -> ganzoo.data.ImageData` (uint8
+                 images or float32 points).
 
-See docs/PLUGINS.md for the full reference.
+docs/PLUGINS.md is the full reference; a test checks that it documents every hook here.
 """
 
 from __future__ import annotations
@@ -39,8 +46,9 @@ from typing import Any
 import pluggy
 
 PROJECT_NAME = "ganzoo"
-#: Version of the hook contract. A plugin may set ``GANZOO_API = 1`` at module
-#: level; a plugin that asks for another major version is refused with a clear error.
+#: Version of the hook contract. A plugin declares the version it was written for with
+#: ``GANZOO_API = 1`` (or a list of versions) at module level; a plugin that needs another
+#: version is refused with a clear error. Raised only for incompatible changes.
 API_VERSION = 1
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -51,34 +59,56 @@ Register = Callable[..., Any]
 
 @hookspec
 def ganzoo_register_generators(register: Register) -> None:
-    """Register generator factories: ``register(name, factory, description=..., params=...)``."""
+    """Register generators: ``register(name, factory, description=, params=, replace=)``.
+
+    ``factory(ctx: BuildContext) -> keras.Model``: z (or ``[z, label]``) -> images in [-1, 1].
+    """
 
 
 @hookspec
 def ganzoo_register_discriminators(register: Register) -> None:
-    """Register discriminator (or critic) factories."""
+    """Register discriminators (critics): ``register(name, factory, ...)``.
+
+    ``factory(ctx: BuildContext) -> keras.Model``: images (or ``[images, label]``) ->
+    ``{"logits": (batch, 1), ...}``.
+    """
 
 
 @hookspec
 def ganzoo_register_losses(register: Register) -> None:
-    """Register adversarial losses (the pair of D and G objectives)."""
+    """Register adversarial losses (the pair of D and G objectives): ``register(name, factory)``.
+
+    ``factory(ctx: BuildContext)`` returns an object with ``discriminator_loss(real, fake)``
+    and ``generator_loss(real, fake)``, each taking D's output dicts, returning a scalar.
+    """
 
 
 @hookspec
 def ganzoo_register_penalties(register: Register) -> None:
-    """Register regularizers added to the discriminator loss (gradient penalties, R1, ...)."""
+    """Register regularizers added to the discriminator loss (gradient penalties, R1, ...).
+
+    ``factory(ctx: BuildContext)`` returns a callable ``(StepContext) -> scalar``.
+    """
 
 
 @hookspec
 def ganzoo_register_visualizers(register: Register) -> None:
-    """Register visualizers, run after each epoch and by ``ganzoo visualize``."""
+    """Register visualizers: run after each epoch, at the end, and by ``ganzoo visualize``.
+
+    ``factory(ctx)`` returns a callable ``(VisualContext) -> list[Path]`` (the files written).
+    """
 
 
 @hookspec
 def ganzoo_register_datasets(register: Register) -> None:
-    """Register named data sets usable with ``--dataset NAME``."""
+    """Register named data sets usable with ``--dataset NAME``: ``register(name, loader,
+    description=, info=)``; ``loader(split: str) -> ganzoo.data.ImageData``."""
 
 
 @hookspec
 def ganzoo_register_models(register: Register) -> None:
-    """Register model entries: ``register(name, entry_dict)``, the same schema as registry.json."""
+    """Register model entries: ``register(name, entry, source=None, replace=False)``.
+
+    ``entry`` is a dict in the schema of registry.json; ``source`` names the file it came
+    from, for error messages.
+    """

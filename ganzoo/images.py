@@ -45,3 +45,65 @@ def save_grid(images: np.ndarray, path: str | Path, rows: int | None = None) -> 
     """Save a batch in [0, 1] as a grid, scaled up so small images stay visible."""
     scale = max(1, 56 // images.shape[1])
     return save_png(tile(images, rows=rows, scale=scale), path)
+
+
+def _as_pil(image: np.ndarray) -> object:
+    from PIL import Image
+
+    return Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+
+
+def captioned(image: np.ndarray, text: str, height: int = 16) -> np.ndarray:
+    """A uint8 (H, W, C) image with a white strip of `height` pixels above it holding `text`."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    _, w, c = image.shape
+    strip = Image.new("L" if c == 1 else "RGB", (w, height), "white")
+    font = ImageFont.load_default(size=max(8, height - 4))
+    ImageDraw.Draw(strip).text((2, 1), text, fill="black", font=font)
+    top = np.asarray(strip, dtype=np.uint8).reshape(height, w, c)
+    return np.concatenate([top, image], axis=0)
+
+
+def hstack(images: list[np.ndarray], gap: int = 8) -> np.ndarray:
+    """uint8 images of one height side by side, separated by white gaps."""
+    h, _, c = images[0].shape
+    parts: list[np.ndarray] = []
+    for i, image in enumerate(images):
+        if i:
+            parts.append(np.full((h, gap, c), 255, dtype=np.uint8))
+        parts.append(image)
+    return np.concatenate(parts, axis=1)
+
+
+def vstack(images: list[np.ndarray], gap: int = 0) -> np.ndarray:
+    """uint8 images of one width stacked top to bottom, separated by white gaps."""
+    _, w, c = images[0].shape
+    parts: list[np.ndarray] = []
+    for i, image in enumerate(images):
+        if i and gap:
+            parts.append(np.full((gap, w, c), 255, dtype=np.uint8))
+        parts.append(image)
+    return np.concatenate(parts, axis=0)
+
+
+def grid_scale(images: np.ndarray) -> int:
+    """How much `save_grid` enlarges images of this size (small images stay visible)."""
+    return max(1, 56 // images.shape[1])
+
+
+def save_gif(frames: list[np.ndarray], path: str | Path, duration_ms: int = 100,
+             hold_last_ms: int | None = None) -> Path:
+    """Save uint8 frames (H, W, C) as a looping animated GIF, atomically.
+
+    Pillow merges a frame equal to the one before it into that one (their durations add
+    up), so a GIF of a model that did not change between epochs has fewer frames.
+    """
+    durations = [duration_ms] * len(frames)
+    if hold_last_ms is not None and frames:
+        durations[-1] = hold_last_ms
+    pictures = [_as_pil(f) for f in frames]
+    with atomic_path(path) as tmp:
+        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:],
+                         duration=durations, loop=0, disposal=1, optimize=False)
+    return Path(path)

@@ -60,9 +60,14 @@ def register_file(catalog: Catalog, path: str | Path, plugin: str) -> None:
 
 
 def add_entry(
-    catalog: Catalog, name: str, entry: Any, *, plugin: str, source: str | None
+    catalog: Catalog, name: str, entry: Any, *, plugin: str, source: str | None,
+    replace: bool = False,
 ) -> None:
-    """Validate an entry's shape and add it; a bad entry is recorded, not raised."""
+    """Validate an entry's shape and add it; a bad entry is recorded, not raised.
+
+    Clashes follow the catalog's rule (`Catalog.may_take`); ``--registry`` files
+    (plugin ``file:PATH``) are applied last and win without a warning.
+    """
     where = f"{source or 'plugin ' + repr(plugin)}: model {name!r}: "
     try:
         validate_entry(name, entry, where)
@@ -70,14 +75,14 @@ def add_entry(
         catalog.invalid_models[name] = str(exc)
         catalog.models.pop(name, None)
         return
+    if name in catalog.models and not plugin.startswith("file:"):
+        _, other, _ = catalog.models[name]
+        if other != plugin and not catalog.may_take("model", name, other, plugin, replace):
+            return
     if name in catalog.models:
         _, other, _ = catalog.models[name]
-        owner = catalog.plugins.get(other)
-        if owner is not None and not owner.builtin and not plugin.startswith("file:"):
-            catalog.warnings.append(
-                f"model {name!r} is registered by {other!r} and {plugin!r}; using {other!r}"
-            )
-            return
+        if other in catalog.plugins and name in catalog.plugins[other].provides.get("model", []):
+            catalog.plugins[other].provides["model"].remove(name)
     catalog.invalid_models.pop(name, None)
     catalog.models[name] = (dict(entry), plugin, source)
     if plugin in catalog.plugins:
@@ -139,10 +144,11 @@ def get(catalog: Catalog, name: str) -> tuple[dict[str, Any], str, str]:
     if name in catalog.invalid_models:
         raise ConfigError(catalog.invalid_models[name])
     if name not in catalog.models:
+        catalog.raise_if_broken("model", name)
         known = ", ".join(sorted(catalog.models)) or "none (no plugin registered a model)"
         raise ConfigError(
             f"unknown model {name!r}{did_you_mean(name, sorted(catalog.models))}; "
-            f"known models: {known} (see `ganzoo list`)"
+            f"known models: {known} (see `ganzoo list`){catalog.failed_plugins_hint()}"
         )
     entry, plugin, source = catalog.models[name]
     check_references(catalog, name, entry, plugin, source)
@@ -158,9 +164,11 @@ def check_references(
         value = entry["components"].get(slot, [])
         for component in value if isinstance(value, list) else [value]:
             if component not in catalog.components[kind]:
+                catalog.raise_if_broken(kind, component)
                 known = ", ".join(catalog.names(kind)) or "none"
                 raise ConfigError(
                     f"{where}field 'components.{slot}': no {kind} named {component!r}"
                     f"{did_you_mean(component, catalog.names(kind))} is registered "
                     f"(known: {known}); is the plugin that provides it installed?"
+                    f"{catalog.failed_plugins_hint()}"
                 )

@@ -59,9 +59,11 @@ def _check_catalog(catalog: Catalog, meta: ExportMeta, origin: Path) -> None:
     for slot in ("generator", "discriminator"):
         name = meta.config.get(slot)
         if name not in catalog.components[slot]:
+            catalog.raise_if_broken(slot, name)
             raise WeightsError(
                 f"{origin}: needs {slot} {name!r}, which no installed plugin provides "
                 f"(model {meta.model!r}); install the plugin that trained it"
+                f"{catalog.failed_plugins_hint()}"
             )
 
 

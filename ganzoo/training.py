@@ -22,19 +22,27 @@ from ganzoo.components import Catalog, did_you_mean
 from ganzoo.config import resolve
 from ganzoo.data import ImageData, load_path
 from ganzoo.distribute import check_name as check_strategy
-from ganzoo.errors import DataError
+from ganzoo.errors import DataError, GanzooError, PluginError
 from ganzoo.files import write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.visualize import VisualContext, as_unit
 
 
 def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData:
     """A data set by registered name, or else by path."""
     if spec in catalog.components["dataset"]:
         component = catalog.components["dataset"][spec]
-        data = component.factory(split)
-        if not isinstance(data, ImageData):
-            from ganzoo.errors import PluginError
+        try:
+            data = component.factory(split)
+        except GanzooError:
+            raise
+        except Exception as exc:
+            from ganzoo.host import describe_exception
 
+            raise PluginError(
+                f"dataset {spec!r} from plugin {component.plugin!r} failed to load: "
+                f"{describe_exception(exc)}"
+            ) from exc
+        if not isinstance(data, ImageData):
             raise PluginError(
                 f"dataset {spec!r} from plugin {component.plugin!r} returned "
                 f"{type(data).__name__}, expected ganzoo.data.ImageData"
@@ -196,7 +204,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
 
     from ganzoo import callbacks as cb
     from ganzoo import distribute, export
-    from ganzoo.builder import build_gan
+    from ganzoo.builder import build_gan, build_visualizers
     from ganzoo.images import to_unit
 
     config, data = p.config, p.data
@@ -228,32 +236,50 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
     dataset = distribute.shard_dataset(dataset, strategy)
 
     grid_z, grid_labels = grid_inputs(config, data.num_classes)
+    conditional = bool(gan.conditional)
 
-    def grid_samples() -> np.ndarray:
-        z = keras.ops.convert_to_tensor(grid_z)
-        labels = (None if grid_labels is None or not gan.conditional
-                  else keras.ops.convert_to_tensor(grid_labels))
-        out = keras.ops.convert_to_numpy(gan.generate(z, labels, model=gan.sampler))
+    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Samples of the weight-averaged generator in [0, 1] (points: as made), in batches.
+
+        `labels` are class labels for conditional models; for others (InfoGAN grids
+        label rows by category, which is already in z) they are ignored.
+        """
+        outs = []
+        for start in range(0, len(z), 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
+                labels[start:start + 500])
+            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
+        out = np.concatenate(outs)
         return out.astype(np.float32) if data.is_points else to_unit(out)
 
-    visualizers = [(name, p.catalog.get("visualizer", name).factory(None))
-                   for name in config["visualizers"]]
+    visualizers = build_visualizers(p.catalog, config["visualizers"])
     counter = cb.StepCounter(p.total_steps)
-    # Points: enough real ones for a scatter plot to show every mode.
-    real = (data.images[:2500] if data.is_points
-            else data.images[:100].astype(np.float32) / 255.0)
+    real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
         ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model,
                                                      "dataset": data.name}, epoch=epoch,
-                            step=counter.step, final=final, grid_samples=grid_samples,
+                            step=counter.step, final=final,
+                            grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real)
+                            real_samples=real, generate=generate, latent_dim=gan.input_dim,
+                            num_classes=data.num_classes if conditional else 0,
+                            training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
-        for _, visualizer in visualizers:
-            written.extend(visualizer(ctx) or [])
+        for name, visualizer in list(visualizers):
+            try:
+                written.extend(visualizer(ctx) or [])
+            except Exception as exc:  # a plugin's plot must not end a training run
+                from ganzoo.host import describe_exception
+
+                plugin = p.catalog.get("visualizer", name).plugin
+                echo(f"warning: visualizer {name!r} from plugin {plugin!r} failed and is "
+                     f"switched off for this run: {describe_exception(exc)}")
+                visualizers.remove((name, visualizer))
         return written
 
+    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
     checkpointer = cb.Checkpointer(run_dir / "checkpoints", counter, guard,
@@ -267,9 +293,9 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
-        cb.Visuals(run_visualizers),
+        # The last epoch's views are drawn once, by the final pass after fit().
+        cb.Visuals(lambda epoch, final: [] if epoch >= epochs else run_visualizers(epoch, final)),
     ]
-    epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     steps_per_epoch = min(p.steps_per_epoch, p.total_steps)
     start = time.perf_counter()
     if verbose == "auto":  # one line per epoch when the output is a log, not a terminal

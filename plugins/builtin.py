@@ -14,7 +14,7 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import auxiliary, began, dcgan, losses, penalties, toy, tutorial, visualizers
+from . import auxiliary, began, charts, dcgan, losses, penalties, toy, tutorial, visualizers
 
 GANZOO_API = 1
 
@@ -73,9 +73,25 @@ def ganzoo_register_losses(register: Any) -> None:
 @hookimpl
 def ganzoo_register_visualizers(register: Any) -> None:
     register("grid", visualizers.build_grid,
-             description="sample grid from a fixed noise batch, one PNG per epoch")
-    register("losses", visualizers.build_loss_curves,
+             description="sample grid from a fixed noise batch, one PNG per epoch (grid.png)")
+    register("compare", visualizers.build_compare,
+             description="real training images beside generated ones (compare.png)")
+    register("losses", charts.build_loss_curves,
              description="loss curves of G, D and each penalty (losses.png)")
+    register("metrics", charts.build_metric_curves,
+             description="curves of every other metric in metrics.csv and eval.csv (metrics.png)")
+    register("histogram", charts.build_histogram, params=charts.HISTOGRAM_PARAMS,
+             description="pixel-intensity histogram per channel, real vs generated "
+                         "(histogram.png, .json)")
+    register("interpolation", visualizers.build_interpolation,
+             params=visualizers.INTERPOLATION_PARAMS,
+             description="spherical interpolation between random noise vectors "
+                         "(interpolation.png, .gif)")
+    register("progress", visualizers.build_progress,
+             description="the per-epoch grids as one animation (progress.gif); list after grid")
+    register("neighbours", visualizers.build_neighbours, params=visualizers.NEIGHBOUR_PARAMS,
+             description="nearest training images of generated ones, a memorization check "
+                         "(neighbours.png, .json)")
     register("scatter", toy.build_scatter,
              description="generated against real 2-D points with the modes marked, "
                          "one PNG per epoch (point data only)")

@@ -151,15 +151,15 @@ def build_scatter(ctx: BuildContext | None) -> Any:
 
         On a toy set the modes are marked with their 3-std circles, the title gives
         the mode coverage and high-quality share of these points, and modes.json
-        keeps the latest figures. Image data: nothing to draw, no files.
+        keeps the latest figures. Image data: nothing to draw (skipped).
         """
         points = run.samples()
         if points.ndim != 2:
-            return []
+            return run.skip("scatter draws 2-D points; this model makes images")
         from ganzoo import toy
         from ganzoo.scatter import save_scatter
 
-        dataset = str(run.config.get("dataset", ""))
+        dataset = str(run.config.get("dataset") or "")
         where = f"epoch {run.epoch}, step {run.step}" if run.epoch else f"step {run.step}"
         title = f"{run.config.get('model', '')} on {dataset or 'points'}, {where}"
         modes = radius = None
@@ -170,13 +170,17 @@ def build_scatter(ctx: BuildContext | None) -> Any:
             modes, radius = spec.means, toy.HIGH_QUALITY_STD * spec.std
             title += (f"\nmodes {metrics['modes_covered']}/{metrics['modes']}, high quality "
                       f"{100 * metrics['high_quality_share']:.1f}% of {len(points)} samples")
-            summary = run.run_dir / "modes.json"
+            summary = run.out / "modes.json"
             write_json(summary, {"epoch": run.epoch, "step": run.step, **metrics})
             written.append(summary)
-        name = f"scatter_{run.epoch:03d}.png" if run.epoch else "scatter_final.png"
-        path = save_scatter(points, run.run_dir / "samples" / name, real=run.real_samples,
-                            modes=modes, radius=radius, title=title)
-        latest = run.run_dir / "scatter.png"
+        real = run.real(toy.EVAL_SAMPLES)
+        latest = run.out / "scatter.png"
+        if not run.epoch:  # after training (`ganzoo visualize`): the one picture
+            path = save_scatter(points, latest, real=real, modes=modes, radius=radius,
+                                title=title)
+            return [path, *written]
+        path = save_scatter(points, run.out / "samples" / f"scatter_{run.epoch:03d}.png",
+                            real=real, modes=modes, radius=radius, title=title)
         with atomic_path(latest) as tmp:
             shutil.copyfile(path, tmp)
         return [path, latest, *written]

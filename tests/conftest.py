@@ -1,5 +1,5 @@
 """Shared fixtures: every test runs offline, in its own empty working folder, with no
-ganzoo environment variables from the developer's shell."""
+ganzoo environment variables from the developer's shell and no third-party plugins."""
 
 from __future__ import annotations
 
@@ -19,10 +19,14 @@ ENV_VARS_CLEARED = (
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Offline, no ganzoo variables, and the current folder is this test's tmp_path."""
+    """Offline, no ganzoo variables, no third-party plugins (whatever is installed on this
+    machine), and the current folder is this test's tmp_path."""
     monkeypatch.setenv("GANZOO_OFFLINE", "1")
     for var in ENV_VARS_CLEARED:
         monkeypatch.delenv(var, raising=False)
+    # Tests of the built-ins must not see plugins a developer happens to have installed;
+    # tests of third-party plugins pass them explicitly or delete this variable.
+    monkeypatch.setenv("GANZOO_PLUGINS", "none")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

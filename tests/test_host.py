@@ -127,13 +127,34 @@ def test_third_party_loss_replaces_builtin() -> None:
     assert component.factory is _factory
     assert component.description == "my nsgan"
     assert cat.get("loss", "hinge").plugin == "builtin"
-    assert cat.warnings == []
+    assert cat.warnings == [
+        "plugin 'thirdparty' replaces the built-in loss 'nsgan'; if that is intended, "
+        "register it with replace=True to silence this warning"]
+    assert "nsgan" not in cat.plugins["builtin"].provides["loss"]
     record = cat.plugins["thirdparty"]
     assert (record.builtin, record.error, record.hooks) == (
         False, None, ["ganzoo_register_losses"])
     assert record.provides == {"loss": ["nsgan"]}
     entry, _, _ = registry.get(cat, "dcgan")  # the model now uses the replacement
     assert resolve(entry, cat)["loss"] == "nsgan"
+
+
+def test_deliberate_replacement_with_replace_true_is_silent(make_entry: Any) -> None:
+    mine = plugin(losses=[("nsgan", _factory, {"replace": True})],
+                  models=[("dcgan", make_entry(description="mine"), {"replace": True})])
+    cat = load_catalog(extra_plugins=[("thirdparty", mine)])
+    assert cat.get("loss", "nsgan").plugin == "thirdparty"
+    assert registry.get(cat, "dcgan")[1] == "thirdparty"
+    assert cat.warnings == []
+    assert cat.plugins["thirdparty"].provides == {"loss": ["nsgan"], "model": ["dcgan"]}
+
+
+def test_replace_true_does_not_beat_an_earlier_third_party() -> None:
+    alpha = plugin(losses=[("custom", _factory)])
+    zeta = plugin(losses=[("custom", _factory, {"replace": True})])
+    cat = load_catalog(extra_plugins=[("zeta", zeta), ("alpha", alpha)])
+    assert cat.get("loss", "custom").plugin == "alpha"
+    assert len(cat.warnings) == 1 and "using 'alpha'" in cat.warnings[0]
 
 
 def test_third_party_components_and_params() -> None:
@@ -176,7 +197,9 @@ def test_third_party_model_replaces_builtin_model(make_entry: Any) -> None:
     entry, owner, where = registry.get(cat, "dcgan")
     assert (owner, entry["description"]) == ("acme", "mine")
     assert where == "plugin 'acme': model 'dcgan': "
-    assert cat.warnings == []
+    assert cat.warnings == ["plugin 'acme' replaces the built-in model 'dcgan'; if that is "
+                            "intended, register it with replace=True to silence this warning"]
+    assert "dcgan" not in cat.plugins["builtin"].provides.get("model", [])
 
 
 def test_third_party_invalid_model_is_recorded(make_entry: Any) -> None:
@@ -266,18 +289,44 @@ def test_api_mismatch_is_reported() -> None:
     cat = load_catalog(extra_plugins=[("future", future)])
     record = cat.plugins["future"]
     assert record.error is not None
-    assert record.error.startswith("failed to load: RuntimeError: ")
-    assert "needs ganzoo plugin API 2" in record.error
-    assert f"provides API {hookspecs.API_VERSION}" in record.error
+    assert record.error == (
+        f"incompatible: needs ganzoo plugin API 2, but this ganzoo ({ganzoo.__version__}) "
+        f"provides API {hookspecs.API_VERSION}; install a release of the plugin made for "
+        f"API {hookspecs.API_VERSION}, or a ganzoo that provides API 2")
+    assert record.api == 2
     assert record.hooks == []
     assert "future" not in cat.components["loss"]
     _assert_builtins_intact(cat)
 
 
-def test_matching_api_is_accepted() -> None:
-    cat = load_catalog(extra_plugins=[("ok", plugin(api=1, losses=[("okloss", _factory)]))])
+@pytest.mark.parametrize("api", [1, [1, 2], (0, 1)])
+def test_matching_api_is_accepted(api: Any) -> None:
+    cat = load_catalog(extra_plugins=[("ok", plugin(api=api, losses=[("okloss", _factory)]))])
     assert cat.plugins["ok"].error is None
+    assert cat.plugins["ok"].warnings == []
     assert cat.get("loss", "okloss").plugin == "ok"
+
+
+@pytest.mark.parametrize(("api", "text"), [
+    ([2, 3], "needs ganzoo plugin API 2 or 3, but this ganzoo"),
+    ("1", "GANZOO_API must be an int or a list of ints (e.g. GANZOO_API = 1), got '1'"),
+    ([], "GANZOO_API must be an int or a list of ints"),
+    (True, "GANZOO_API must be an int or a list of ints"),
+])
+def test_bad_or_foreign_api_is_refused(api: Any, text: str) -> None:
+    cat = load_catalog(extra_plugins=[("odd", plugin(api=api, losses=[("oddloss", _factory)]))])
+    assert cat.plugins["odd"].error.startswith("incompatible: ")
+    assert text in cat.plugins["odd"].error
+    assert "oddloss" not in cat.components["loss"]
+
+
+def test_undeclared_api_is_accepted_with_a_notice() -> None:
+    cat = load_catalog(extra_plugins=[("old", plugin(losses=[("oldloss", _factory)]))])
+    record = cat.plugins["old"]
+    assert (record.error, record.api) == (None, None)
+    assert record.warnings == ["declares no GANZOO_API; taken as API 1 (set GANZOO_API = 1 "
+                               "in its module)"]
+    assert cat.get("loss", "oldloss").plugin == "old"
 
 
 def test_hookimpl_with_wrong_signature_is_reported() -> None:
@@ -311,8 +360,10 @@ def test_class_instance_plugin() -> None:
 
 
 def _fake_entry_points(monkeypatch: pytest.MonkeyPatch, **modules: Any) -> None:
-    """Add entry points name -> module (a module object, or a string naming a missing one)."""
-    real = list(metadata.entry_points(group="ganzoo"))
+    """Add entry points name -> module (a module object, or a string naming a missing one),
+    and let third-party plugins load (conftest sets GANZOO_PLUGINS=none)."""
+    monkeypatch.delenv("GANZOO_PLUGINS", raising=False)
+    real = [ep for ep in metadata.entry_points(group="ganzoo") if ep.name == "builtin"]
     fakes = []
     for name, module in modules.items():
         target = f"ganzoo_test_fake_{name}"
@@ -340,7 +391,8 @@ def test_entry_point_plugin_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_entry_point_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_entry_points(monkeypatch, ghost="missing")
     cat = load_catalog()
-    assert cat.plugins["ghost"].error.startswith("failed to load: ModuleNotFoundError")
+    assert cat.plugins["ghost"].error == (
+        "failed to load: ModuleNotFoundError: No module named 'ganzoo_test_fake_ghost'")
     _assert_builtins_intact(cat)
 
 

@@ -24,7 +24,8 @@ LIGHT_MODULES = [
     "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.scatter", "ganzoo.toy",
-    "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.training", "ganzoo.visualize", "ganzoo.viewer", "ganzoo.report", "ganzoo.latent",
+    "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
 
 _REPORT = """
@@ -67,6 +68,8 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["info", "dcgan"], "hyperparameters"),
     (["info", "toy-gan"], "ring8"),
     (["plugins"], "ganzoo_register_models"),
+    (["visualize", "--help"], "--kind"),
+    (["report", "--help"], "self-contained HTML"),
 ])
 def test_listing_commands_import_neither_tensorflow_nor_keras(
     tmp_path: Path, args: list[str], expected: str
@@ -128,3 +131,42 @@ def test_list_wall_time(tmp_path: Path, capsys: Any) -> None:
     assert any(line.split()[:2] == ["dcgan", "builtin"] for line in proc.stdout.splitlines())
     with capsys.disabled():
         print(f"\n`{' '.join(Path(c).name for c in cmd[:2])}` wall time: {seconds:.3f} s")
+
+
+def test_no_plugin_imports_tensorflow_when_loaded(tmp_path: Path) -> None:
+    """The host's own check: `ganzoo plugins` warns about a plugin whose import pulled in
+    TensorFlow or Keras. None of the built-ins may trigger it."""
+    out, loaded = run_cli(["plugins", "--json"], tmp_path)
+    plugins = {p["name"]: p for p in json.loads(out)["plugins"]}
+    assert plugins["builtin"]["status"] == "ok"
+    assert plugins["builtin"]["warnings"] == []
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_example_and_scaffolded_plugins_import_light(tmp_path: Path) -> None:
+    """Third-party plugins made the documented way stay cheap to discover too."""
+    out, loaded = run_python(f"""
+    import sys
+    from ganzoo import scaffold
+    scaffold.create("lightgan", {str(tmp_path / "pkg")!r})
+    sys.path[:0] = [{str(REPO / "examples" / "ganzoo-resgan")!r}, {str(tmp_path / "pkg")!r}]
+    import ganzoo_resgan, ganzoo_lightgan
+    from ganzoo.host import load_catalog
+    cat = load_catalog(extra_plugins=[("resgan", ganzoo_resgan), ("lightgan", ganzoo_lightgan)])
+    print(cat.models["resgan"][1], cat.models["lightgan"][1],
+          [cat.plugins[n].warnings for n in ("resgan", "lightgan")])
+    """, tmp_path)
+    assert out.strip() == "resgan lightgan [[], []]"
+    assert loaded == {"tensorflow": False, "keras": False}
+
+
+def test_report_imports_neither(tmp_path: Path) -> None:
+    """`ganzoo report` reads files only: no model is rebuilt, so TensorFlow stays out."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({
+        "model": "dcgan", "entry": {"description": "d"}, "config": {"seed": 0},
+        "data": {"name": "x"}}))
+    out, loaded = run_cli(["report", str(run)], tmp_path)
+    assert "report.html" in out and (run / "report.html").is_file()
+    assert loaded == {"tensorflow": False, "keras": False}
