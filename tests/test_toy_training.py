@@ -69,6 +69,19 @@ def test_toy_export_resamples_identically(toy_run: dict) -> None:
     np.testing.assert_array_equal(from_run, from_file)
 
 
+def test_visualize_scatter_after_training_from_run_and_export(toy_run: dict) -> None:
+    root, run = toy_run["root"], toy_run["run"]
+    for source in (run, run / "toy-gan.weights.h5"):
+        png, summary = root / f"v-{source.name}.png", root / f"v-{source.name}.json"
+        assert invoke("visualize", str(source), "--kind", "scatter", "--out", str(png)
+                      ).exit_code == 0
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert invoke("visualize", str(source), "--kind", "scatter", "--out", str(summary)
+                      ).exit_code == 0
+        modes = json.loads(summary.read_text())
+        assert modes["dataset"] == "ring8" and modes["samples"] == 2500
+
+
 def test_dcgan_on_points_is_a_one_line_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["run", "dcgan", "--dataset", "ring8", "--steps", "1",
                                       "--out", str(tmp_path / "r")], obj={})
