@@ -65,7 +65,8 @@ def build_networks(
     if tuple(fake.shape) != (2, *ctx.image_shape):
         raise PluginError(
             f"generator {gen_c.name!r} from plugin {gen_c.plugin!r} makes images of shape "
-            f"{tuple(fake.shape)[1:]}, but the data set's samples are {ctx.image_shape}"
+            f"{tuple(fake.shape)[1:]}, but the data set's "
+            f"{'points' if ctx.is_points else 'images'} are {ctx.image_shape}"
         )
     out = discriminator([fake, labels] if ctx.discriminator_conditional else fake,
                         training=False)
