@@ -114,11 +114,15 @@ class NonFiniteGuard(keras.callbacks.Callback):
 class MetricsCSV(keras.callbacks.Callback):
     """metrics.csv: one row per generator step with every logged value."""
 
-    def __init__(self, path: Path, counter: StepCounter, append: bool = False) -> None:
+    def __init__(self, path: Path, counter: StepCounter, append: bool = False,
+                 extra_fields: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.path = path
         self.counter = counter
         self.append = append
+        #: columns that appear only on some rows (periodic evaluation); the header is
+        #: fixed at the first row, so they are declared up front
+        self.extra_fields = extra_fields
         self._file: Any = None
         self._writer: csv.DictWriter | None = None
         self._start = time.perf_counter()
@@ -131,7 +135,8 @@ class MetricsCSV(keras.callbacks.Callback):
         row.update({k: f"{v:.6g}" for k, v in _floats(logs).items()})
         row["seconds"] = f"{time.perf_counter() - self._start:.3f}"
         if self._writer is None:
-            self._writer = csv.DictWriter(self._file, fieldnames=list(row), extrasaction="ignore")
+            fields = list(row) + [f for f in self.extra_fields if f not in row]
+            self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
             if not self.append or self.path.stat().st_size == 0:
                 self._writer.writeheader()
         self._writer.writerow(row)
@@ -146,6 +151,66 @@ class MetricsCSV(keras.callbacks.Callback):
         if self._file:
             self._file.close()
             self._file = None
+
+
+class PeriodicEval(keras.callbacks.Callback):
+    """Scores samples at the last step of every `every`-th epoch and at the end of training.
+
+    Placed before `MetricsCSV`: the headline figures go into that step's logs (so into
+    metrics.csv as ``eval_<name>`` columns and the progress bar); every figure goes to
+    eval.csv (one row per evaluation, rewritten atomically) and to TensorBoard.
+    """
+
+    def __init__(self, score: Callable[[], dict[str, Any]], every: int, steps_per_epoch: int,
+                 counter: StepCounter, run_dir: Path, headline: tuple[str, ...]) -> None:
+        super().__init__()
+        self.score = score
+        self.every = every
+        self.steps_per_epoch = steps_per_epoch
+        self.counter = counter
+        self.csv_path = run_dir / "eval.csv"
+        self.tb_dir = run_dir / "tensorboard" / "eval"
+        self.headline = headline
+        self.rows: list[dict[str, Any]] = []
+        self._writer: Any = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        end_of_epoch = batch + 1 == self.steps_per_epoch and self.counter.epoch % self.every == 0
+        last = bool(self.counter.max_steps) and self.counter.step >= self.counter.max_steps
+        if not (end_of_epoch or last):
+            return
+        figures = {k: v for k, v in self.score().items()
+                   if isinstance(v, int | float) and not isinstance(v, bool)}
+        if logs is not None:
+            logs.update({f"eval_{k}": figures[k] for k in self.headline if k in figures})
+        self.rows.append({"step": self.counter.step, "epoch": self.counter.epoch, **figures})
+        self._write_csv()
+        self._write_tensorboard(figures)
+
+    def _write_csv(self) -> None:
+        fields: list[str] = []
+        for row in self.rows:
+            fields += [k for k in row if k not in fields]
+        with atomic_path(self.csv_path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else v)
+                              for k, v in row.items()} for row in self.rows)
+
+    def _write_tensorboard(self, figures: dict[str, float]) -> None:
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.tb_dir))
+        with self._writer.as_default():
+            for key, value in figures.items():
+                tf.summary.scalar(f"eval/{key}", value, step=self.counter.step)
+        self._writer.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
 
 class Visuals(keras.callbacks.Callback):

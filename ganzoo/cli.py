@@ -333,6 +333,45 @@ def export(ctx: click.Context, run_dir: str, out: str, overwrite: bool) -> None:
     click.echo(f"wrote {path}")
 
 
+@cli.command("eval")
+@click.argument("source", type=click.Path())
+@click.option("--n", "n", type=click.IntRange(min=10, max=1_000_000), default=10_000,
+              show_default=True, help="Samples to draw (arrays: the first N are scored).")
+@click.option("--dataset", metavar="D",
+              help="The data set the samples imitate, for the reference (default: the run's; "
+                   "fashion-mnist-10k for 28x28x1 arrays, cifar10 for 32x32x3).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed for the noise of generated samples and for KID's subsets.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE.json",
+              help="Where to save the result (default: RUN/eval.json, or FILE.eval.json "
+                   "beside a file).")
+@click.pass_context
+def eval_cmd(ctx: click.Context, source: str, n: int, dataset: str | None, seed: int,
+             as_json: bool, out: str | None) -> None:
+    """Score samples: Fréchet distance, KID, precision/recall, classifier score, class shares.
+
+    SOURCE is a run folder, an exported .weights.h5 file, or a .npy/.npz array of
+    images (uint8, or floats in [0, 1]) from any generator. The result, with its
+    protocol, is saved as JSON. Details: docs/EVALUATION.md.
+    """
+    from ganzoo import evaluation
+    from ganzoo.files import write_json
+
+    result = evaluation.evaluate_source(source, _catalog(ctx), n=n, dataset=dataset, seed=seed)
+    path = Path(out) if out else evaluation.default_output_for(source, result)
+    write_json(path, result)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    model = f" of {result['model']} (step {result['step']})" if result.get("model") else ""
+    click.echo(f"ganzoo eval: {result['protocol']['samples']} samples{model} from {source}, "
+               f"seed {seed}")
+    for line in evaluation.summary_lines(result):
+        click.echo(line)
+    click.echo(f"saved: {path} ({result['seconds']:.1f} s)")
+
+
 @cli.command()
 @click.argument("source", type=click.Path())
 @click.option("--kind", required=True, metavar="K",

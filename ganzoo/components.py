@@ -19,6 +19,7 @@ KINDS: tuple[str, ...] = (
     "penalty",
     "visualizer",
     "dataset",
+    "metric",
 )
 
 

@@ -76,6 +76,9 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("checkpoint_every", 0, "also checkpoint every N steps; 0 is at epoch ends only",
           minimum=0),
     Param("keep_checkpoints", 2, "how many recent checkpoints to keep", minimum=1),
+    Param("eval_every", 0, "score samples every K epochs (ganzoo eval's metrics) into "
+          "metrics.csv, eval.csv and TensorBoard; 0 is off", minimum=0),
+    Param("eval_n", 10000, "samples scored by eval_every", minimum=10),
     Param("jit_compile", False, "compile the train step with XLA (slower on most CPUs)"),
     Param("strategy", "default", "tf.distribute strategy (docs/DISTRIBUTED.md); batch_size "
           "is the global batch", choices=("default", "mirrored", "multi-worker", "tpu")),

@@ -34,6 +34,9 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
 - visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
 - dataset:       the loader itself, `(split: str) -> ganzoo.data.ImageData` (uint8
                  images or float32 points).
+- metric:        the function itself, `(ctx: ganzoo.evaluation.EvalContext) -> dict | None`:
+                 named figures for ``ganzoo eval`` and ``eval_every``; None when it does
+                 not apply.
 
 docs/PLUGINS.md is the full reference; a test checks that it documents every hook here.
 """
@@ -103,6 +106,12 @@ def ganzoo_register_visualizers(register: Register) -> None:
 def ganzoo_register_datasets(register: Register) -> None:
     """Register named data sets usable with ``--dataset NAME``: ``register(name, loader,
     description=, info=)``; ``loader(split: str) -> ganzoo.data.ImageData``."""
+
+
+@hookspec
+def ganzoo_register_metrics(register: Register) -> None:
+    """Register evaluation metrics: ``register(name, function, description=...)``; the
+    function takes an `EvalContext` and returns a dict of figures (or None)."""
 
 
 @hookspec

@@ -47,6 +47,7 @@ _KIND_HOOKS: dict[str, str] = {
     "penalty": "ganzoo_register_penalties",
     "visualizer": "ganzoo_register_visualizers",
     "dataset": "ganzoo_register_datasets",
+    "metric": "ganzoo_register_metrics",
 }
 MODEL_HOOK = "ganzoo_register_models"
 assert set(_KIND_HOOKS) == set(KINDS)

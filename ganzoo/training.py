@@ -103,6 +103,10 @@ def plan(
             f"data set {data.name!r} has {len(data)} samples, fewer than one step needs "
             f"({p.images_per_step}); lower --batch-size"
         )
+    if int(config["eval_every"]) > 0:
+        from ganzoo.evaluation import check_training_eval
+
+        check_training_eval(catalog, data)
     if config["conditional"] and data.num_classes < 2:
         raise DataError(
             f"{model} is conditional but data set {data.name!r} has no class labels; "
@@ -279,6 +283,7 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
                 visualizers.remove((name, visualizer))
         return written
 
+    evaluator = _periodic_eval(p, gan, counter, run_dir)
     epochs = math.ceil(p.total_steps / p.steps_per_epoch)
     throughput = cb.Throughput(p.images_per_step)
     guard = cb.NonFiniteGuard(counter)
@@ -289,7 +294,10 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         counter,
         throughput,
         guard,
-        cb.MetricsCSV(run_dir / "metrics.csv", counter),
+        *([evaluator] if evaluator else []),
+        cb.MetricsCSV(run_dir / "metrics.csv", counter,
+                      extra_fields=tuple(f"eval_{k}" for k in evaluator.headline)
+                      if evaluator else ()),
         keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), update_freq=50,
                                     write_graph=False, profile_batch=0),
         checkpointer,
@@ -330,6 +338,41 @@ def _train_locked(p: Plan, run_dir: Path, verbose: int | str,
         "export": export_path.name if export_path else None,
     })
     return result
+
+
+def _periodic_eval(p: Plan, gan: Any, counter: Any, run_dir: Path) -> Any:
+    """The `PeriodicEval` callback of ``eval_every``, or None when it is off.
+
+    Samples come from the generator used for samples (the weight average when kept), from
+    fixed noise, so figures of successive epochs differ only by training.
+    """
+    every = int(p.config["eval_every"])
+    if every <= 0:
+        return None
+    import keras
+
+    from ganzoo import callbacks as cb
+    from ganzoo import evaluation, latent
+    from ganzoo.images import to_unit
+
+    scorer = evaluation.Scorer(p.catalog, p.data.name, p.data.image_shape)
+    scorer.extractor()  # load both now, so that a problem shows before training
+    scorer.reference()
+    n, seed = int(p.config["eval_n"]), int(p.config["seed"])
+    z = latent.inputs(p.config, n, seed + 3_000_017)
+    labels = (np.arange(n) % p.data.num_classes).astype(np.int32) if gan.conditional else None
+
+    def score() -> dict[str, Any]:
+        parts = []
+        for start in range(0, n, 500):
+            zs = keras.ops.convert_to_tensor(z[start:start + 500])
+            ls = None if labels is None else keras.ops.convert_to_tensor(labels[start:start + 500])
+            parts.append(keras.ops.convert_to_numpy(gan.generate(zs, ls, model=gan.sampler)))
+        images = evaluation.to_uint8(to_unit(np.concatenate(parts).astype(np.float32)))
+        return scorer.score(images, seed=seed)["metrics"]
+
+    return cb.PeriodicEval(score, every, min(p.steps_per_epoch, p.total_steps), counter, run_dir,
+                           evaluation.HEADLINE)
 
 
 def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],

@@ -14,7 +14,18 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import auxiliary, began, charts, dcgan, losses, penalties, toy, tutorial, visualizers
+from . import (
+    auxiliary,
+    began,
+    charts,
+    dcgan,
+    losses,
+    metrics,
+    penalties,
+    toy,
+    tutorial,
+    visualizers,
+)
 
 GANZOO_API = 1
 
@@ -95,6 +106,14 @@ def ganzoo_register_visualizers(register: Any) -> None:
     register("scatter", toy.build_scatter,
              description="generated against real 2-D points with the modes marked, "
                          "one PNG per epoch (point data only)")
+
+
+@hookimpl
+def ganzoo_register_metrics(register: Any) -> None:
+    for name, (function, description) in metrics.METRICS.items():
+        register(name, function, description=description)
+    register("modes", toy.mode_coverage,
+             description="toy 2-D sets: modes covered and high-quality share (VEEGAN/PacGAN)")
 
 
 def _embedded(split: str) -> Any:

@@ -99,7 +99,9 @@ def metric_series(run: VisualContext) -> list[tuple[str, np.ndarray, np.ndarray,
             skip |= set(_loss_keys(run, rows))
         xkey = "step" if "step" in rows[0] else "epoch" if "epoch" in rows[0] else None
         x = np.array([r.get(xkey, i) if xkey else i for i, r in enumerate(rows)], dtype=float)
-        keys = list(dict.fromkeys(k for r in rows for k in r if k not in skip))
+        keys = list(dict.fromkeys(k for r in rows for k in r if k not in skip
+                                  # eval_* columns repeat eval.csv's figures: drawn from there
+                                  and not (name == "metrics.csv" and k.startswith("eval_"))))
         for key in keys:
             y = np.array([r.get(key, np.nan) for r in rows], dtype=float)
             if np.isfinite(y).any():

@@ -188,6 +188,28 @@ def build_scatter(ctx: BuildContext | None) -> Any:
     return scatter
 
 
+def mode_coverage(ctx: Any) -> dict[str, Any] | None:
+    """Modes covered and high-quality share (VEEGAN/PacGAN) of points from a toy set.
+
+    A metric component for ``ganzoo eval``: None unless the samples are points and the
+    data set is one of `ganzoo.toy`'s (definitions in `ganzoo.toy.mode_metrics`).
+    """
+    from ganzoo import toy
+
+    if ctx.is_images or ctx.dataset not in toy.toy_names():
+        return None
+    m = toy.mode_metrics(ctx.samples, ctx.dataset)
+    ctx.protocol["modes"] = {
+        "definition": "nearest mode; high quality within 3 std of it; a mode is covered by "
+                      "at least one high-quality sample (Srivastava et al. 2017)",
+        "std": m["std"], "threshold_std": m["threshold_std"],
+        "papers_samples": toy.EVAL_SAMPLES,
+    }
+    return {"modes_covered": m["modes_covered"], "modes": m["modes"],
+            "high_quality_share": m["high_quality_share"], "high_quality": m["high_quality"],
+            "covered_modes": m["covered"], "high_quality_per_mode": m["per_mode"]}
+
+
 def load_dataset(name: str, split: str) -> Any:
     """A toy set's fixed train or test split (`ganzoo.toy.load_toy`)."""
     from ganzoo import toy

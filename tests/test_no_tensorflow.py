@@ -24,7 +24,8 @@ LIGHT_MODULES = [
     "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.registry",
     "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.scatter", "ganzoo.toy",
-    "ganzoo.training", "ganzoo.visualize", "ganzoo.viewer", "ganzoo.report", "ganzoo.latent",
+    "ganzoo.training", "ganzoo.visualize", "ganzoo.classifier", "ganzoo.evaluation",
+    "ganzoo.features", "ganzoo.metrics", "ganzoo.viewer", "ganzoo.report", "ganzoo.latent",
     "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
 
@@ -68,6 +69,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["info", "dcgan"], "hyperparameters"),
     (["info", "toy-gan"], "ring8"),
     (["plugins"], "ganzoo_register_models"),
+    (["eval", "--help"], "Fréchet distance"),
     (["visualize", "--help"], "--kind"),
     (["report", "--help"], "self-contained HTML"),
 ])

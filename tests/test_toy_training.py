@@ -82,6 +82,23 @@ def test_visualize_scatter_after_training_from_run_and_export(toy_run: dict) -> 
         assert modes["dataset"] == "ring8" and modes["samples"] == 2500
 
 
+def test_eval_scores_modes_of_a_toy_run_and_of_a_points_array(toy_run: dict) -> None:
+    root, run = toy_run["root"], toy_run["run"]
+    result = invoke("eval", str(run), "--n", "2500", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)["metrics"]
+    points = ganzoo.sample(run, n=2500, seed=0)
+    expected = toy.mode_metrics(points, "ring8")
+    assert figures["modes"] == 8 and figures["modes_covered"] == expected["modes_covered"]
+    assert figures["high_quality_share"] == pytest.approx(expected["high_quality_share"])
+    assert "frechet_distance" not in figures  # image metrics do not apply to points
+    npy = root / "eval-points.npy"
+    np.save(npy, toy.load_toy("grid25", "test").images)
+    result = invoke("eval", str(npy), "--dataset", "grid25", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["metrics"]["modes_covered"] == 25
+
+
 def test_dcgan_on_points_is_a_one_line_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["run", "dcgan", "--dataset", "ring8", "--steps", "1",
                                       "--out", str(tmp_path / "r")], obj={})
