@@ -127,12 +127,15 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
 def build(
     model: str,
-    image_shape: tuple[int, int, int] = (28, 28, 1),
+    image_shape: tuple[int, ...] = (28, 28, 1),
     num_classes: int = 0,
     overrides: Mapping[str, Any] | None = None,
     cat: Catalog | None = None,
 ) -> Any:
-    """A compiled `ganzoo.gan.GAN` for `model`, ready for Keras' `fit()`."""
+    """A compiled `ganzoo.gan.GAN` for `model`, ready for Keras' `fit()`.
+
+    `image_shape` is the shape of one sample: (H, W, C), or (D,) for point data.
+    """
     from ganzoo import registry
     from ganzoo.builder import build_gan
     from ganzoo.config import resolve
@@ -145,7 +148,7 @@ def build(
                      policy=resolve_precision(config["precision"]))
 
 
-def build_networks(config: Mapping[str, Any], image_shape: tuple[int, int, int],
+def build_networks(config: Mapping[str, Any], image_shape: tuple[int, ...],
                    num_classes: int = 0, cat: Catalog | None = None) -> tuple[Any, Any]:
     """float32 (generator, discriminator) for a stored config (an export's ganzoo_config)."""
     from ganzoo.builder import build_sampler

@@ -65,7 +65,8 @@ def build_networks(
     if tuple(fake.shape) != (2, *ctx.image_shape):
         raise PluginError(
             f"generator {gen_c.name!r} from plugin {gen_c.plugin!r} makes images of shape "
-            f"{tuple(fake.shape)[1:]}, but the data set's images are {ctx.image_shape}"
+            f"{tuple(fake.shape)[1:]}, but the data set's "
+            f"{'points' if ctx.is_points else 'images'} are {ctx.image_shape}"
         )
     out = discriminator([fake, labels] if ctx.discriminator_conditional else fake,
                         training=False)
@@ -106,7 +107,7 @@ def output_heads(discriminator: Any, ctx: BuildContext) -> set[str]:
 
 
 def build_context(
-    config: Mapping[str, Any], image_shape: tuple[int, int, int], num_classes: int
+    config: Mapping[str, Any], image_shape: tuple[int, ...], num_classes: int
 ) -> BuildContext:
     if config.get("conditional") and num_classes < 2:
         raise ConfigError(
@@ -114,7 +115,7 @@ def build_context(
             "this data set has no labels (use a labelled set, or --set conditional=false)"
         )
     return BuildContext(
-        image_shape=tuple(int(s) for s in image_shape),  # type: ignore[arg-type]
+        image_shape=tuple(int(s) for s in image_shape),
         latent_dim=int(config["latent_dim"]),
         num_classes=int(num_classes),
         config=dict(config),
@@ -124,7 +125,7 @@ def build_context(
 def build_gan(
     catalog: Catalog,
     config: Mapping[str, Any],
-    image_shape: tuple[int, int, int],
+    image_shape: tuple[int, ...],
     num_classes: int,
     *,
     policy: str = "float32",
@@ -204,7 +205,7 @@ def make_optimizer(config: Mapping[str, Any], learning_rate: float, name: str) -
 
 
 def build_sampler(
-    catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, int, int],
+    catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, ...],
     num_classes: int,
 ) -> Any:
     """float32 (generator, discriminator), to load exported or checkpointed weights into."""

@@ -288,6 +288,10 @@ def _report(result: Any) -> None:
     lines = [("run folder", run_dir), ("config", run_dir / "config.json")]
     if (run_dir / "grid.png").exists():
         lines.append(("samples", f"{run_dir / 'grid.png'} (per epoch: {run_dir / 'samples'})"))
+    if (run_dir / "scatter.png").exists():
+        lines.append(("scatter", f"{run_dir / 'scatter.png'} (per epoch: {run_dir / 'samples'})"))
+    if (run_dir / "modes.json").exists():
+        lines.append(("modes", run_dir / "modes.json"))
     if (run_dir / "losses.png").exists():
         lines.append(("loss curves", run_dir / "losses.png"))
     lines += [("metrics", run_dir / "metrics.csv"),
@@ -307,7 +311,8 @@ def _report(result: Any) -> None:
 @click.option("--n", "n", type=click.IntRange(min=1, max=1_000_000), default=64,
               show_default=True, help="Number of samples.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="FILE.png for a grid, FILE.npy for a float32 (N, H, W, C) array in [0, 1].")
+              help="FILE.png for a grid (a scatter plot for point data), FILE.npy for a "
+                   "float32 array: (N, H, W, C) images in [0, 1], or (N, D) points.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="The same seed gives the same samples.")
 @click.option("--label", type=int, default=None,
@@ -327,7 +332,7 @@ def sample(ctx: click.Context, source: str, n: int, out: str, seed: int,
     loaded = sampling.load(source, _catalog(ctx))
     images = sampling.sample(loaded, n, seed=seed, label=label)
     rows = loaded.grid_rows if label is None else None
-    path = sampling.save(images, out, rows=rows)
+    path = sampling.save(images, out, rows=rows, dataset=loaded.dataset)
     click.echo(f"wrote {n} samples of {loaded.meta.model} ({loaded.origin}) to {path}")
 
 

@@ -43,10 +43,16 @@ class Component:
 class BuildContext:
     """What a generator or discriminator factory needs to know to build itself."""
 
-    image_shape: tuple[int, int, int]
+    #: shape of one sample: (H, W, C) for images, (D,) for point data (see `is_points`)
+    image_shape: tuple[int, ...]
     latent_dim: int
     num_classes: int
     config: Mapping[str, Any]
+
+    @property
+    def is_points(self) -> bool:
+        """The data are points (N, D) in their own coordinates, not images in [-1, 1]."""
+        return len(self.image_shape) == 1
 
     @property
     def conditional(self) -> bool:

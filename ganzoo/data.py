@@ -1,7 +1,9 @@
 """Image data sets: the shipped subset, the standard sets, and the user's own files.
 
 Every loader returns an `ImageData` holding uint8 images in (N, H, W, C) layout, so
-the models never need to know where the pixels came from. Everything a user can get
+the models never need to know where the pixels came from. The same class also holds
+point data, float32 (N, D) (the toy 2-D sets of `ganzoo.toy`), so the trainer,
+export and sampling handle both through one type. Everything a user can get
 wrong (a missing file, a bad shape, an odd value range) is raised as a `DataError`
 whose one-line message says what is wrong and how to fix it.
 
@@ -32,6 +34,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "STANDARD_NAMES",
     "ImageData",
+    "is_point_shape",
     "load_array_file",
     "load_cifar10_binary",
     "load_dataset",
@@ -101,12 +104,14 @@ _OFFLINE_VALUES = {"1", "true", "yes", "on"}
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ImageData:
-    """A labelled or unlabelled set of images, already in the layout the models expect.
+    """A labelled or unlabelled set of samples, already in the layout the models expect.
 
+    The samples are either images, uint8 (N, H, W, C) with C in {1, 3}, or points,
+    float32 (N, D) in the models' own coordinates (no scaling; see `is_points`).
     Compared by identity (the arrays make value equality ambiguous).
     """
 
-    images: np.ndarray  # uint8, shape (N, H, W, C), C in {1, 3}
+    images: np.ndarray  # uint8 (N, H, W, C), C in {1, 3}; or float32 (N, D) points
     labels: np.ndarray | None  # int64, shape (N,), or None when unlabelled
     num_classes: int  # 0 when unlabelled
     name: str  # e.g. "fashion-mnist-10k", or the path given
@@ -116,9 +121,18 @@ class ImageData:
     def __post_init__(self) -> None:
         # Loaders validate user data and raise DataError; reaching here is a bug.
         imgs = self.images
-        if not isinstance(imgs, np.ndarray) or imgs.dtype != np.uint8 or imgs.ndim != 4:
-            raise ValueError("ImageData.images must be a uint8 array of shape (N, H, W, C)")
-        if imgs.shape[3] not in (1, 3):
+        if not isinstance(imgs, np.ndarray):
+            raise ValueError("ImageData.images must be a numpy array")
+        if imgs.ndim == 2:
+            if imgs.dtype != np.float32 or imgs.shape[1] < 1:
+                raise ValueError("ImageData points must be a float32 array of shape (N, D)")
+            if not np.isfinite(imgs).all():
+                raise ValueError("ImageData points must be finite")
+        elif imgs.dtype != np.uint8 or imgs.ndim != 4:
+            raise ValueError(
+                "ImageData.images must be uint8 (N, H, W, C) images or float32 (N, D) points"
+            )
+        elif imgs.shape[3] not in (1, 3):
             raise ValueError(f"ImageData.images must have 1 or 3 channels, not {imgs.shape[3]}")
         if self.labels is None:
             if self.num_classes != 0:
@@ -132,10 +146,20 @@ class ImageData:
             raise ValueError("ImageData.class_names must have num_classes entries")
 
     @property
-    def image_shape(self) -> tuple[int, int, int]:
-        """(H, W, C) of one image: what a generator must output."""
-        _, h, w, c = self.images.shape
-        return (int(h), int(w), int(c))
+    def is_points(self) -> bool:
+        """True for point data (N, D): no pixel scaling, scatter plots instead of grids."""
+        return is_point_shape(self.image_shape)
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        """Shape of one sample, what a generator must output: (H, W, C), or (D,) for points."""
+        return tuple(int(s) for s in self.images.shape[1:])
+
+    def describe(self) -> str:
+        """'10000 images 28x28x1' or '100000 points in 2-D', for messages."""
+        if self.is_points:
+            return f"{len(self)} points in {self.image_shape[0]}-D"
+        return f"{len(self)} images {'x'.join(str(s) for s in self.image_shape)}"
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -145,6 +169,11 @@ class ImageData:
             f"ImageData(name={self.name!r}, n={len(self)}, image_shape={self.image_shape}, "
             f"num_classes={self.num_classes}, source={self.source!r})"
         )
+
+
+def is_point_shape(shape: Sequence[int]) -> bool:
+    """A sample shape of one axis, (D,), is point data; (H, W, C) is an image."""
+    return len(tuple(shape)) == 1
 
 
 # ---------------------------------------------------------------------------

@@ -39,7 +39,8 @@ class ExportMeta:
     model: str
     entry: dict[str, Any]
     config: dict[str, Any]
-    image_shape: tuple[int, int, int]
+    #: shape of one sample: (H, W, C) for images, (D,) for point data
+    image_shape: tuple[int, ...]
     num_classes: int
     class_names: tuple[str, ...] = ()
     data: dict[str, Any] | None = None
@@ -175,10 +176,13 @@ def _json(raw: dict[str, Any], key: str, kind: type, default: Any) -> Any:
 
 def _meta(raw: dict[str, Any], fmt: int) -> ExportMeta:
     shape = _json(raw, "image_shape", list, None)
-    if (len(shape) != 3 or not all(isinstance(s, int) and not isinstance(s, bool)
-                                   for s in shape)
-            or not all(0 < s <= 4096 for s in shape[:2]) or shape[2] not in (1, 3)):
-        raise ValueError(f"bad image shape {shape}")
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in shape):
+        raise ValueError(f"bad sample shape {shape}")
+    is_image = (len(shape) == 3 and all(0 < s <= 4096 for s in shape[:2])
+                and shape[2] in (1, 3))
+    is_points = len(shape) == 1 and 0 < shape[0] <= 4096
+    if not (is_image or is_points):
+        raise ValueError(f"bad sample shape {shape}; expected (H, W, C) or (D,)")
     class_names = _json(raw, "class_names", list, [])
     if not all(isinstance(c, str) for c in class_names):
         raise TypeError("ganzoo_class_names must be a list of strings")

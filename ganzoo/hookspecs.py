@@ -19,9 +19,11 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
 - generator:     a `keras.Model` mapping the generator input (z followed by
                  any latent codes, width ``ctx.generator_input_dim``; plus a
                  label when ``ctx.conditional``) to images in [-1, 1],
-                 shape (batch, H, W, C).
-- discriminator: a `keras.Model` mapping images (and labels, for conditional
-                 models) to a dict with at least "logits" (batch, 1).
+                 shape (batch, H, W, C); or, for point data (``ctx.is_points``,
+                 sample shape (D,)), to points (batch, D) in the data's own
+                 coordinates.
+- discriminator: a `keras.Model` mapping images or points (and labels, for
+                 conditional models) to a dict with at least "logits" (batch, 1).
 - loss:          an object with `discriminator_loss(real, fake)` and
                  `generator_loss(real, fake)` over discriminator output dicts;
                  optionally `variables` (state saved in checkpoints) and
@@ -30,7 +32,8 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
 - visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
-- dataset:       the loader itself, `(split: str) -> ganzoo.data.ImageData`.
+- dataset:       the loader itself, `(split: str) -> ganzoo.data.ImageData` (uint8
+                 images or float32 points).
 - metric:        the function itself, `(ctx: ganzoo.evaluation.EvalContext) -> dict | None`:
                  named figures for ``ganzoo eval`` and ``eval_every``; None when it does
                  not apply.

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ganzoo.components import Catalog
+from ganzoo.data import is_point_shape
 from ganzoo.errors import ConfigError, GanzooError, WeightsError
 from ganzoo.export import ExportMeta, read_meta
 
@@ -41,6 +42,17 @@ class Loaded:
         if self.conditional:
             return self.meta.num_classes
         return self.categories or None
+
+    @property
+    def is_points(self) -> bool:
+        """The model makes points (N, D), not images."""
+        return is_point_shape(self.meta.image_shape)
+
+    @property
+    def dataset(self) -> str | None:
+        """Name of the data set the model was trained on, when recorded."""
+        name = (self.meta.data or {}).get("name")
+        return str(name) if name else None
 
 
 def _check_catalog(catalog: Catalog, meta: ExportMeta, origin: Path) -> None:
@@ -149,7 +161,7 @@ def labels_for(loaded: Loaded, n: int, label: int | None) -> np.ndarray | None:
 
 def generate(loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None,
              batch: int = 1000) -> np.ndarray:
-    """Images in [0, 1], float32, (n, H, W, C)."""
+    """Images in [0, 1], float32, (n, H, W, C); or points as the model makes them, (n, D)."""
     from ganzoo.images import to_unit
 
     outs = []
@@ -157,7 +169,8 @@ def generate(loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None,
         chunk = z[start:start + batch]
         inputs = chunk if labels is None else [chunk, labels[start:start + batch]]
         outs.append(np.asarray(loaded.generator(inputs, training=False)))
-    return to_unit(np.concatenate(outs) if outs else np.zeros((0, *loaded.meta.image_shape)))
+    out = np.concatenate(outs) if outs else np.zeros((0, *loaded.meta.image_shape))
+    return out.astype(np.float32) if loaded.is_points else to_unit(out)
 
 
 def sample(loaded: Loaded, n: int, seed: int = 0, label: int | None = None) -> np.ndarray:
@@ -177,12 +190,19 @@ def sample(loaded: Loaded, n: int, seed: int = 0, label: int | None = None) -> n
     return generate(loaded, z, labels)
 
 
-def save(images: np.ndarray, out: str | Path, rows: int | None = None) -> Path:
-    """A PNG grid for .png, the float32 array for .npy."""
+def save(images: np.ndarray, out: str | Path, rows: int | None = None,
+         dataset: str | None = None) -> Path:
+    """A PNG grid for .png (a scatter plot for points), the float32 array for .npy.
+
+    For points from a toy set (`dataset`, see `ganzoo.toy`), the plot marks its modes
+    and its title gives the samples' mode coverage and high-quality share.
+    """
     from ganzoo.files import atomic_path
     from ganzoo.images import save_grid
 
     out = Path(out)
+    if out.suffix == ".png" and images.ndim == 2:
+        return _save_points_png(images, out, dataset)
     if out.suffix == ".png":
         return save_grid(images, out, rows=rows)
     if out.suffix == ".npy":
@@ -190,3 +210,17 @@ def save(images: np.ndarray, out: str | Path, rows: int | None = None) -> Path:
             np.save(f, images.astype(np.float32), allow_pickle=False)
         return out
     raise GanzooError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+
+
+def _save_points_png(points: np.ndarray, out: Path, dataset: str | None) -> Path:
+    from ganzoo import toy
+    from ganzoo.scatter import save_scatter
+
+    if dataset not in toy.toy_names():
+        return save_scatter(points, out, title=f"{len(points)} samples")
+    spec = toy.toy_set(dataset)
+    m = toy.mode_metrics(points, dataset)
+    title = (f"{dataset}: {len(points)} samples, modes {m['modes_covered']}/{m['modes']}, "
+             f"high quality {100 * m['high_quality_share']:.1f}%")
+    return save_scatter(points, out, modes=spec.means, radius=toy.HIGH_QUALITY_STD * spec.std,
+                        title=title)

@@ -97,14 +97,14 @@ def plan(
     spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
     data = open_dataset(catalog, spec)
     if len(data) == 0:
-        raise DataError(f"data set {spec!r} holds no images")
+        raise DataError(f"data set {spec!r} holds no samples")
     if spec not in catalog.components["dataset"]:
         spec = str(Path(spec).resolve())  # so that `ganzoo resume` finds it from anywhere
     p = Plan(model=model, plugin=plugin, entry=dict(entry), config=config, data=data,
              catalog=catalog, dataset=spec)
     if p.steps_per_epoch == 0:
         raise DataError(
-            f"data set {data.name!r} has {len(data)} images, fewer than one step needs "
+            f"data set {data.name!r} has {len(data)} samples, fewer than one step needs "
             f"({p.images_per_step}); lower --batch-size"
         )
     if int(config["eval_every"]) > 0:
@@ -168,7 +168,8 @@ def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: boo
     permutation (``i = s % spe``, ``spe = N // b``; the last ``N % b`` are left out,
     different ones each epoch). The permutation is `tf.random.experimental.index_shuffle`,
     a stateless bijection, so a resumed run starts at its step without replaying the
-    data, and sees exactly the batches the uninterrupted run saw.
+    data, and sees exactly the batches the uninterrupted run saw. Point data are float32
+    already in the models' coordinates and pass through unscaled.
     """
     import tensorflow as tf
 
@@ -180,13 +181,16 @@ def make_input_pipeline(data: ImageData, batch: int, seed: int, conditional: boo
     if data.labels is not None and conditional:
         labels = tf.convert_to_tensor(data.labels.astype(np.int32))
     key = tf.constant(int(seed), tf.int64)
+    points = data.is_points
 
     def batch_at(step: Any) -> Any:
         epoch = step // steps_per_epoch
         positions = (step % steps_per_epoch) * batch + tf.range(batch, dtype=tf.int64)
         index = tf.random.experimental.index_shuffle(
             positions, seed=tf.stack([key, epoch]), max_index=n - 1)
-        x = tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0
+        x = tf.cast(tf.gather(images, index), tf.float32)
+        if not points:
+            x = x / 127.5 - 1.0
         return x if labels is None else (x, tf.gather(labels, index))
 
     ds = tf.data.Dataset.range(start_step, stop)
@@ -276,10 +280,10 @@ def _announce(p: Plan, b: _Build, version: str, echo: Callable[[str], None]) -> 
 
     data, config = p.data, p.config
     echo(f"ganzoo {version}: training {p.model} (plugin {p.plugin}) on {data.name}: "
-         f"{len(data)} images {data.image_shape[0]}x{data.image_shape[1]}x"
-         f"{data.image_shape[2]}, {data.num_classes or 'no'} classes")
+         f"{data.describe()}, {data.num_classes or 'no'} classes")
     echo(f"  data from {data.source}")
-    echo(f"  {p.total_steps} steps of {p.images_per_step} images "
+    echo(f"  {p.total_steps} steps of {p.images_per_step} "
+         f"{'points' if data.is_points else 'images'} "
          f"({p.steps_per_epoch} steps per epoch), precision {b.policy}, "
          f"seed {config['seed']}")
     if config["strategy"] != "default":
@@ -457,7 +461,7 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
     conditional = bool(gan.conditional)
 
     def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
-        """Samples of the weight-averaged generator in [0, 1], in batches.
+        """Samples of the weight-averaged generator in [0, 1] (points: as made), in batches.
 
         `labels` are class labels for conditional models; for others (InfoGAN grids
         label rows by category, which is already in z) they are ignored.
@@ -468,14 +472,16 @@ def _fit(p: Plan, b: _Build, run_dir: Path, start_step: int, verbose: int | str,
             ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
                 labels[start:start + 500])
             outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
-        return to_unit(np.concatenate(outs))
+        out = np.concatenate(outs)
+        return out.astype(np.float32) if data.is_points else to_unit(out)
 
     visualizers = list(b.visualizers)
     counter = cb.StepCounter(p.total_steps, start_step, start_step // p.steps_per_epoch)
     real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
-        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model}, epoch=epoch,
+        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model,
+                                                     "dataset": data.name}, epoch=epoch,
                             step=counter.step, final=final,
                             grid_samples=lambda: generate(grid_z, grid_labels),
                             grid_labels=grid_labels, class_names=data.class_names,
@@ -637,7 +643,7 @@ def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],
 
     return ExportMeta(
         model=model, entry=dict(entry), config=dict(config),
-        image_shape=tuple(data_info["image_shape"]),  # type: ignore[arg-type]
+        image_shape=tuple(data_info["image_shape"]),
         num_classes=int(data_info["num_classes"]),
         class_names=tuple(data_info.get("class_names") or ()),
         data={k: data_info[k] for k in ("name", "images")},

@@ -77,7 +77,7 @@ def context_for(source: str | Path, catalog: Catalog, out_dir: Path,
     source = Path(source)
     loaded = sampling.load(source, catalog)
     meta = loaded.meta
-    config = {**meta.config, "model": meta.model}
+    config = {**meta.config, "model": meta.model, "dataset": (meta.data or {}).get("name")}
     if seed is not None:
         config["seed"] = seed
     latent_dim = int(config["latent_dim"])

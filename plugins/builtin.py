@@ -14,7 +14,18 @@ from typing import Any
 
 from ganzoo.hookspecs import hookimpl
 
-from . import auxiliary, began, charts, dcgan, losses, metrics, penalties, tutorial, visualizers
+from . import (
+    auxiliary,
+    began,
+    charts,
+    dcgan,
+    losses,
+    metrics,
+    penalties,
+    toy,
+    tutorial,
+    visualizers,
+)
 
 GANZOO_API = 1
 
@@ -28,6 +39,9 @@ def ganzoo_register_generators(register: Any) -> None:
                          "(Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_generator,
              description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
+    register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
+             description="fully connected ReLU generator; linear output for points, "
+                         "tanh for images")
 
 
 @hookimpl
@@ -40,6 +54,8 @@ def ganzoo_register_discriminators(register: Any) -> None:
                          "energies (Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_discriminator,
              description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
+    register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
+             description="fully connected ReLU discriminator ending in a logit")
 
 
 @hookimpl
@@ -87,12 +103,17 @@ def ganzoo_register_visualizers(register: Any) -> None:
     register("neighbours", visualizers.build_neighbours, params=visualizers.NEIGHBOUR_PARAMS,
              description="nearest training images of generated ones, a memorization check "
                          "(neighbours.png, .json)")
+    register("scatter", toy.build_scatter,
+             description="generated against real 2-D points with the modes marked, "
+                         "one PNG per epoch (point data only)")
 
 
 @hookimpl
 def ganzoo_register_metrics(register: Any) -> None:
     for name, (function, description) in metrics.METRICS.items():
         register(name, function, description=description)
+    register("modes", toy.mode_coverage,
+             description="toy 2-D sets: modes covered and high-quality share (VEEGAN/PacGAN)")
 
 
 def _embedded(split: str) -> Any:
@@ -121,6 +142,14 @@ def ganzoo_register_datasets(register: Any) -> None:
     register("cifar10", partial(_standard, "cifar10"),
              description="CIFAR-10, 50,000 32x32 colour training images (Krizhevsky 2009)",
              info={"image_shape": [32, 32, 3], "classes": 10, "images": 50000})
+    register("ring8", partial(toy.load_dataset, "ring8"),
+             description="8 Gaussians on a circle, radius 1, std 0.01: 100,000 2-D points "
+                         "(PacGAN/VEEGAN 2D-ring)",
+             info={"image_shape": [2], "classes": 8, "points": 100000})
+    register("grid25", partial(toy.load_dataset, "grid25"),
+             description="25 Gaussians on a 5x5 grid, spacing 2, std 0.05: 100,000 2-D "
+                         "points (PacGAN/VEEGAN 2D-grid)",
+             info={"image_shape": [2], "classes": 25, "points": 100000})
 
 
 @hookimpl

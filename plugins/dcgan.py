@@ -42,6 +42,12 @@ def stages_for(size: int) -> tuple[int, int]:
 
 
 def _shape_checks(ctx: BuildContext) -> tuple[int, int, int]:
+    if len(ctx.image_shape) != 3:
+        raise ConfigError(
+            f"DCGAN builds images, but this data set holds points of shape {ctx.image_shape}; "
+            "use the MLP networks (--set generator=mlp --set discriminator=mlp) or the "
+            "toy-gan model"
+        )
     height, width, channels = ctx.image_shape
     if height != width:
         raise ConfigError(f"DCGAN needs square images; got {height}x{width}")

@@ -24,7 +24,8 @@ LIGHT_MODULES = [
     "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
     "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.interrupts",
     "ganzoo.registry",
-    "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.training", "ganzoo.visualize",
+    "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.scatter", "ganzoo.toy",
+    "ganzoo.training", "ganzoo.visualize",
     "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
     "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
 ]
@@ -67,6 +68,7 @@ def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     (["list"], "dcgan"),
     (["list", "--json"], '"name": "dcgan"'),
     (["info", "dcgan"], "hyperparameters"),
+    (["info", "toy-gan"], "ring8"),
     (["plugins"], "ganzoo_register_models"),
     (["resume", "--help"], "Continue an interrupted run"),
     (["eval", "--help"], "Fréchet distance"),
