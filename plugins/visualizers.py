@@ -164,12 +164,40 @@ def build_progress(ctx: BuildContext | None) -> Any:
     return progress
 
 
+def _classifier_features(shape: tuple[int, ...]) -> Any:
+    """The evaluation classifier's penultimate layer as a feature function, for the data it
+    was trained for (28x28 grey); None elsewhere, or when its files are missing."""
+    from ganzoo import features
+    from ganzoo.errors import GanzooError
+
+    if not features.uses_classifier(shape):
+        return None
+    try:
+        extractor = features.classifier_extractor()
+    except GanzooError:
+        return None
+
+    def embed(images: np.ndarray) -> np.ndarray:
+        pixels = np.clip(np.asarray(images, dtype=np.float32) * 255.0 + 0.5, 0, 255)
+        return extractor(pixels.astype(np.uint8))[0]
+
+    embed.feature_name = f"{extractor.name} classifier"  # type: ignore[attr-defined]
+    return embed
+
+
+def _same(x: np.ndarray) -> np.ndarray:
+    return x
+
+
 def build_neighbours(ctx: BuildContext | None) -> Any:
+    cache: dict[tuple[int, ...], Any] = {}
+
     def neighbours(run: VisualContext) -> list[Path]:
         """neighbours.png: each generated sample (left) and its nearest training images,
         closest first; neighbours.json: their indices and distances.
 
-        Distances are L2 in ``run.features`` space, pixels when none is given.
+        Distances are L2 in ``run.features`` space; by default the evaluation classifier's
+        features for 28x28 grey images (where it was trained), pixels elsewhere.
         """
         from ganzoo.neighbours import nearest
 
@@ -188,8 +216,21 @@ def build_neighbours(ctx: BuildContext | None) -> Any:
         k = max(1, int(run.config.get("nn_k", NEIGHBOUR_PARAMS["nn_k"])))
         labels = run.labels_for(n)
         fakes = run.generate(run.noise(n, _NEIGHBOUR_SALT), labels)
-        index, dist = nearest(fakes, train, k, features=run.features, to_unit=as_unit)
-        space = getattr(run.features, "feature_name", "pixel") if run.features else "pixel"
+        feature_fn = run.features
+        if feature_fn is None:
+            key = ("classifier", tuple(train.shape))
+            if key not in cache:
+                cache[key] = _classifier_features(tuple(train.shape[1:]))
+            feature_fn = cache[key]
+        if feature_fn is not None and run.features is None:
+            # The training set does not change during a run: embed it once.
+            key = ("train", tuple(train.shape))
+            if key not in cache:
+                cache[key] = feature_fn(as_unit(train))
+            index, dist = nearest(feature_fn(fakes), cache[key], k, features=_same)
+        else:
+            index, dist = nearest(fakes, train, k, features=feature_fn, to_unit=as_unit)
+        space = getattr(feature_fn, "feature_name", "pixel") if feature_fn else "pixel"
         scale = grid_scale(fakes)
         lines = [hstack([tile(fakes[i:i + 1], rows=1, scale=scale),
                          tile(as_unit(train[index[i]]), rows=1, scale=scale)], GAP)

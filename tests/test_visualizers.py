@@ -116,7 +116,8 @@ def test_neighbours_are_sorted_training_images(runs) -> None:
     assert png_size(run / "neighbours.png") == (2 * 32 + GAP + 2 * (3 * 30 + 2),
                                                 4 * 2 * 32 + CAPTION)
     found = json.loads((run / "neighbours.json").read_text())
-    assert found["feature_space"] == "pixel" and found["k"] == 3
+    # 28x28 grey: distances in the evaluation classifier's feature space, not pixels
+    assert found["feature_space"] == "ganzoo-fmnist-cnn classifier" and found["k"] == 3
     assert found["training_images"] == 64
     dist = np.array(found["distances"])
     index = np.array(found["indices"])
