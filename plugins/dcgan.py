@@ -61,7 +61,9 @@ def _norm(kind: str, name: str, key: str) -> Any:
     return norms.after(kind, name)
 
 
-def _heads(ctx: BuildContext) -> list[str]:
+def parse_heads(ctx: BuildContext) -> list[str]:
+    """The extra D heads asked for with ``d_heads``, checked against what the data offer;
+    shared by every network that supports the heads (the MLPs of the toy sets too)."""
     heads = [h.strip() for h in str(ctx.get("d_heads", "")).split(",") if h.strip()]
     for head in heads:
         if head not in HEADS:
@@ -130,7 +132,7 @@ def build_discriminator(ctx: BuildContext) -> Any:
     stages, _, _ = _shape_checks(ctx)
     filters = int(ctx.get("d_filters"))
     norm = norms.check(str(ctx.get("d_norm")), "d_norm", norms.DISCRIMINATOR_NORMS)
-    heads = _heads(ctx)
+    heads = parse_heads(ctx)
     dropout = float(ctx.get("d_dropout"))
     init = keras.initializers.RandomNormal(stddev=0.02, seed=ctx.get("seed") + 1)
 

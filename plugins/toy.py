@@ -42,21 +42,6 @@ def _size(ctx: BuildContext, key: str, low: int, high: int) -> int:
     return value
 
 
-def _heads(ctx: BuildContext) -> list[str]:
-    """The extra D heads asked for with ``d_heads`` (the same names as DCGAN's)."""
-    heads = [h.strip() for h in str(ctx.get("d_heads", "")).split(",") if h.strip()]
-    for head in heads:
-        if head not in dcgan.HEADS:
-            raise ConfigError(f"--set d_heads={ctx.get('d_heads')}: unknown head {head!r}; "
-                              f"choose from {', '.join(dcgan.HEADS)}")
-    if "class" in heads and ctx.num_classes < 2:
-        raise ConfigError("--set d_heads=class needs a labelled data set")
-    if "code" in heads and ctx.code_dim == 0:
-        raise ConfigError("--set d_heads=code needs latent codes: set code_categorical "
-                          "or code_continuous")
-    return heads
-
-
 def _precision(ctx: BuildContext) -> Any:
     """float32 for point data whatever the run's policy; the run's policy for images."""
     from ganzoo.runtime import dtype_policy
@@ -113,7 +98,7 @@ def build_discriminator(ctx: BuildContext) -> Any:
     units = _size(ctx, "d_units", 1, 65536)
     layers = _size(ctx, "d_layers", 1, 64)
     norm = norms.check(str(ctx.get("d_norm")), "d_norm", norms.DISCRIMINATOR_NORMS)
-    heads = _heads(ctx)
+    heads = dcgan.parse_heads(ctx)
     seed = int(ctx.get("seed", 0)) + 1000
     with _precision(ctx):
         sample = keras.Input(ctx.image_shape, name="point" if ctx.is_points else "image")
