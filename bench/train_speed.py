@@ -47,63 +47,70 @@ def load_images(dataset: str) -> np.ndarray:
 
 # -- (a) the tutorial's train step, reimplemented ------------------------------------------
 
-def tutorial_runner(images: np.ndarray, batch: int, seed: int):
-    from ganzoo.runtime import import_tensorflow
+class Tutorial:
+    """The tutorial's networks, optimizers and @tf.function train step, fed from `images`."""
 
-    tf = import_tensorflow()
-    import keras
-    from keras import layers
+    def __init__(self, images: np.ndarray, batch: int, seed: int) -> None:
+        from ganzoo.runtime import import_tensorflow
 
-    keras.utils.set_random_seed(seed)
-    generator = keras.Sequential([
-        keras.Input((LATENT,)),
-        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(),
-        layers.LeakyReLU(), layers.Reshape((7, 7, 256)),
-        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False,
-                               activation="tanh"),
-    ])
-    discriminator = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3),
-        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
-        layers.Dropout(0.3), layers.Flatten(), layers.Dense(1),
-    ])
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+        tf = import_tensorflow()
+        import keras
+        from keras import layers
 
-    x = (images.astype(np.float32) - 127.5) / 127.5
-    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed).repeat()
-    ds = ds.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    it = iter(ds)
+        keras.utils.set_random_seed(seed)
+        generator = keras.Sequential([
+            keras.Input((LATENT,)),
+            layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(),
+            layers.LeakyReLU(), layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(), layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(), layers.LeakyReLU(),
+            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False,
+                                   activation="tanh"),
+        ])
+        discriminator = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
+            layers.Dropout(0.3), layers.Flatten(), layers.Dense(1),
+        ])
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
-    @tf.function
-    def train_step(real):
-        noise = tf.random.normal([batch, LATENT])
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = generator(noise, training=True)
-            real_out = discriminator(real, training=True)
-            fake_out = discriminator(fake, training=True)
-            g_loss = bce(tf.ones_like(fake_out), fake_out)
-            d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
-        g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
-        d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
-        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
-        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
-        return g_loss, d_loss
+        x = (images.astype(np.float32) - 127.5) / 127.5
+        ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed).repeat()
+        ds = ds.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
-    def run(steps: int) -> float:
-        train_step(next(it))[0].numpy()  # trace + warm-up, not timed
+        @tf.function
+        def train_step(real):
+            noise = tf.random.normal([batch, LATENT])
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = generator(noise, training=True)
+                real_out = discriminator(real, training=True)
+                fake_out = discriminator(fake, training=True)
+                g_loss = bce(tf.ones_like(fake_out), fake_out)
+                d_loss = (bce(tf.ones_like(real_out), real_out)
+                          + bce(tf.zeros_like(fake_out), fake_out))
+            g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+            d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+            g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
+            d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
+            return g_loss, d_loss
+
+        self.generator, self.batch = generator, batch
+        self._step, self._batches = train_step, iter(ds)
+
+    def train(self, steps: int, warm_up: bool = True) -> float:
+        """Run `steps` train steps (after one untimed, tracing step); images/s."""
+        if warm_up:
+            self._step(next(self._batches))[0].numpy()
         start = time.perf_counter()
         for _ in range(steps):
-            out = train_step(next(it))
+            out = self._step(next(self._batches))
         out[0].numpy()
-        return steps * batch / (time.perf_counter() - start)
-
-    return run
+        return steps * self.batch / (time.perf_counter() - start)
 
 
 # -- (b) ganzoo's engine --------------------------------------------------------------------
@@ -217,7 +224,7 @@ def main() -> None:
 
     images = load_images(args.dataset)
     runners = {
-        "tutorial (float32)": tutorial_runner(images, args.batch, args.seed),
+        "tutorial (float32)": Tutorial(images, args.batch, args.seed).train,
         "ganzoo (auto)": ganzoo_runner(args.dataset, args.batch, args.seed, "auto"),
         "ganzoo (float32)": ganzoo_runner(args.dataset, args.batch, args.seed, "float32"),
     }

@@ -1,6 +1,7 @@
 """Normalizations that networks share: chosen per network with ``g_norm`` / ``d_norm``.
 
-- ``batch``: BatchNormalization (Ioffe & Szegedy 2015), DCGAN's choice.
+- ``batch``: BatchNormalization (Ioffe & Szegedy 2015), DCGAN's choice (ganzoo's fused
+  kernel, ganzoo.layers).
 - ``layer``: LayerNormalization over each example's features (Ba et al. 2016), the
   drop-in replacement for BatchNorm in a critic that Gulrajani et al. 2017 recommend.
 - ``spectral``: spectral normalization of every weight layer (Miyato et al. 2018), via
@@ -32,8 +33,10 @@ def after(kind: str, name: str) -> Any:
     """The layer that follows a weight layer: BatchNorm, LayerNorm or identity."""
     import keras
 
+    from ganzoo.layers import BatchNormalization
+
     if kind == "batch":
-        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+        return BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
     if kind == "layer":
         return keras.layers.LayerNormalization(axis=-1, epsilon=1e-5, name=name)
     return keras.layers.Identity(name=name)

@@ -7,8 +7,9 @@ ConvT(1, 5, s2, tanh), all transposed convolutions without bias; D = Conv(64, 5,
 -> LeakyReLU -> Dropout(0.3) -> Conv(128, 5, s2) -> LeakyReLU -> Dropout(0.3) ->
 Flatten -> Dense(1); Keras' default LeakyReLU slope (0.3); Adam(1e-4); batch 256.
 ganzoo's `dcgan-tutorial` entry uses these to benchmark its engine against the
-tutorial's own train step (bench/train_speed.py). Like the tutorial, it supports
-28x28 images only.
+tutorial's own train step (bench/train_speed.py), built from ganzoo's fast layers
+(ganzoo.layers: the same maths and weights as Keras'). Like the tutorial, it
+supports 28x28 images only.
 """
 
 from __future__ import annotations
@@ -33,19 +34,21 @@ def build_generator(ctx: BuildContext) -> Any:
     import keras
     from keras import layers
 
+    from ganzoo.layers import BatchNormalization, Conv2DTranspose
+
     _check(ctx)
     z = keras.Input((ctx.generator_input_dim,), name="z")
     x = layers.Dense(7 * 7 * 256, use_bias=False, name="project")(z)
-    x = layers.BatchNormalization(name="project_norm")(x)
+    x = BatchNormalization(name="project_norm")(x)
     x = layers.LeakyReLU(name="project_act")(x)
     x = layers.Reshape((7, 7, 256), name="reshape")(x)
     for i, (filters, stride) in enumerate(((128, 1), (64, 2)), start=1):
-        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False,
-                                   name=f"up{i}")(x)
-        x = layers.BatchNormalization(name=f"up{i}_norm")(x)
+        x = Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False,
+                            name=f"up{i}")(x)
+        x = BatchNormalization(name=f"up{i}_norm")(x)
         x = layers.LeakyReLU(name=f"up{i}_act")(x)
-    x = layers.Conv2DTranspose(ctx.image_shape[2], 5, strides=2, padding="same",
-                               use_bias=False, name="to_image")(x)
+    x = Conv2DTranspose(ctx.image_shape[2], 5, strides=2, padding="same", use_bias=False,
+                        name="to_image")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(z, image, name="generator")
 
@@ -54,13 +57,15 @@ def build_discriminator(ctx: BuildContext) -> Any:
     import keras
     from keras import layers
 
+    from ganzoo.layers import Conv2D, Dropout
+
     _check(ctx)
     image = keras.Input(ctx.image_shape, name="image")
     x = image
     for i, filters in enumerate((64, 128), start=1):
-        x = layers.Conv2D(filters, 5, strides=2, padding="same", name=f"down{i}")(x)
+        x = Conv2D(filters, 5, strides=2, padding="same", name=f"down{i}")(x)
         x = layers.LeakyReLU(name=f"down{i}_act")(x)
-        x = layers.Dropout(0.3, name=f"down{i}_dropout")(x)
+        x = Dropout(0.3, name=f"down{i}_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
     return keras.Model(image, {"logits": logits}, name="discriminator")
