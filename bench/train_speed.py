@@ -137,6 +137,8 @@ def ganzoo_runner(dataset: str, batch: int, seed: int, precision: str):
 # -- (c) PyTorch ----------------------------------------------------------------------------
 
 def torch_runner(images: np.ndarray, batch: int, seed: int):
+    """The same networks and step in PyTorch: one G and two D forward passes, gradients of
+    both losses from them (as the tutorial's two tapes), Keras' BatchNorm/Adam constants."""
     try:
         import torch
         from torch import nn
@@ -148,12 +150,13 @@ def torch_runner(images: np.ndarray, batch: int, seed: int):
         def __init__(self) -> None:
             super().__init__()
             self.project = nn.Sequential(nn.Linear(LATENT, 7 * 7 * 256, bias=False),
-                                         nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.3))
+                                         nn.BatchNorm1d(7 * 7 * 256, 1e-3, 0.01),
+                                         nn.LeakyReLU(0.3))
             self.body = nn.Sequential(
-                nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128),
+                nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128, 1e-3, 0.01),
                 nn.LeakyReLU(0.3),
                 nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False),
-                nn.BatchNorm2d(64), nn.LeakyReLU(0.3),
+                nn.BatchNorm2d(64, 1e-3, 0.01), nn.LeakyReLU(0.3),
                 nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False), nn.Tanh())
 
         def forward(self, z):
@@ -164,22 +167,24 @@ def torch_runner(images: np.ndarray, batch: int, seed: int):
         nn.Conv2d(64, 128, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
         nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
     generator = Generator()
-    g_opt = torch.optim.Adam(generator.parameters(), 1e-4)
-    d_opt = torch.optim.Adam(discriminator.parameters(), 1e-4)
+    g_params, d_params = list(generator.parameters()), list(discriminator.parameters())
+    g_opt = torch.optim.Adam(g_params, 1e-4, eps=1e-7)
+    d_opt = torch.optim.Adam(d_params, 1e-4, eps=1e-7)
     bce = nn.BCEWithLogitsLoss()
     x = torch.from_numpy((images.astype(np.float32) - 127.5) / 127.5).permute(0, 3, 1, 2)
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
 
     def step(real):
         fake = generator(torch.randn(batch, LATENT))
-        d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-        d_opt.zero_grad()
-        d_loss.backward()
-        d_opt.step()
-        g_loss = bce(discriminator(fake), ones)
-        g_opt.zero_grad()
-        g_loss.backward()
-        g_opt.step()
+        real_out, fake_out = discriminator(real), discriminator(fake)
+        g_loss = bce(fake_out, ones)
+        d_loss = bce(real_out, ones) + bce(fake_out, zeros)
+        g_grads = torch.autograd.grad(g_loss, g_params, retain_graph=True)
+        d_grads = torch.autograd.grad(d_loss, d_params)
+        for params, grads, opt in ((g_params, g_grads, g_opt), (d_params, d_grads, d_opt)):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+            opt.step()
 
     def run(steps: int) -> float:
         order = torch.randperm(len(x))
@@ -246,8 +251,10 @@ def main() -> None:
     for name, value in med.items():
         print(f"  {name:<20} {value:8.0f} images/s   {value * flops / 1e9:6.0f} GFLOP/s useful")
     base = med["tutorial (float32)"]
+    torch_ratio = (f"; pytorch / tutorial: {med['pytorch (float32)'] / base:.2f}x"
+                   if "pytorch (float32)" in med else "")
     print(f"ratio ganzoo (auto) / tutorial: {med['ganzoo (auto)'] / base:.2f}x; "
-          f"ganzoo (float32) / tutorial: {med['ganzoo (float32)'] / base:.2f}x")
+          f"ganzoo (float32) / tutorial: {med['ganzoo (float32)'] / base:.2f}x{torch_ratio}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "batch": args.batch,
                                          "steps": steps, "repeats": repeats, "rates": rates,
