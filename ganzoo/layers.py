@@ -16,8 +16,9 @@ goes"):
   draws bfloat16 uniforms, exact to 1/128).
 - ``Conv2D`` / ``Conv2DTranspose`` in bfloat16 on a CPU compute the kernel
   gradient as a forward convolution over the batch (the batch becomes the
-  reduction axis), which oneDNN runs 1.3-1.4x faster than its bfloat16
-  backward-filter kernel. In float32, or with a GPU, they are Keras' layers.
+  reduction axis), which oneDNN runs up to 1.9x faster than its bfloat16
+  backward-filter kernel on small maps (see `MAX_PIXELS`). Elsewhere, in float32,
+  or with a GPU, they are Keras' layers.
 """
 
 from __future__ import annotations
@@ -95,21 +96,26 @@ def conv2d_transpose(inputs: Any, kernel: Any, output_shape: Any, strides: tuple
     return op(inputs, kernel)
 
 
-#: Below this many input channels (of the convolution; a transposed one's output), the
-#: reduction of `filter_gradient` runs over too few images to pay: 1 -> 64 channels took
-#: 2x longer than oneDNN's kernel.
+#: Where `filter_gradient` pays, measured against oneDNN's bfloat16 backward-filter kernel
+#: (bench figures in docs/BENCHMARKS.md): on maps of at most 16x16 pixels with at least 16
+#: channels going in (1.0-1.9x faster); on 28x28 and 32x32 maps it was 1.5-2.5x slower,
+#: with one input channel 1.5-2x slower. "Going in" is the convolution's input: for a
+#: transposed convolution, its output.
+MAX_PIXELS = 16 * 16
 MIN_CHANNELS = 16
 
 
-def _fast_conv(layer: Any, inputs: Any, conv_in_channels: int) -> bool:
+def _fast_conv(layer: Any, inputs: Any, conv_input_shape: tuple[Any, Any, Any]) -> bool:
+    height, width, channels = conv_input_shape
     return (
-        conv_in_channels >= MIN_CHANNELS
-        and layer.compute_dtype == "bfloat16"
+        layer.compute_dtype == "bfloat16"
         and layer.data_format == "channels_last"
         and tuple(layer.dilation_rate) == (1, 1)
         and getattr(layer, "groups", 1) == 1
         and layer.padding in ("same", "valid")
         and _static_hw(inputs.shape)
+        and height * width <= MAX_PIXELS
+        and channels >= MIN_CHANNELS
         and _no_gpu()
     )
 
@@ -142,7 +148,7 @@ class Conv2D(keras.layers.Conv2D):
     """keras.layers.Conv2D with the bfloat16 CPU kernel gradient of `filter_gradient`."""
 
     def call(self, inputs: Any) -> Any:
-        if not _fast_conv(self, inputs, inputs.shape[-1]):
+        if not _fast_conv(self, inputs, tuple(inputs.shape[1:])):
             return super().call(inputs)
         outputs = conv2d(inputs, _kernel(self, self.kernel, inputs.dtype), tuple(self.strides),
                          self.padding)
@@ -155,7 +161,7 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     `filter_gradient`."""
 
     def call(self, inputs: Any) -> Any:
-        if self.output_padding is not None or not _fast_conv(self, inputs, self.filters):
+        if self.output_padding is not None or not _static_hw(inputs.shape):
             return super().call(inputs)
         sh, sw = self.strides
         kh, kw = self.kernel_size
@@ -164,6 +170,8 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
             out_h, out_w = height * sh, width * sw
         else:
             out_h, out_w = (height - 1) * sh + kh, (width - 1) * sw + kw
+        if not _fast_conv(self, inputs, (out_h, out_w, self.filters)):
+            return super().call(inputs)
         shape = tf.stack([tf.shape(inputs)[0], out_h, out_w, self.filters])
         outputs = conv2d_transpose(inputs, _kernel(self, self.kernel, inputs.dtype), shape,
                                    (sh, sw), self.padding)
