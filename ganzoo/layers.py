@@ -51,15 +51,16 @@ def filter_gradient(inputs: Any, out_grad: Any, kernel_size: tuple[int, int],
     sh, sw = strides
     height, width = inputs.shape[1], inputs.shape[2]
     out_h, out_w = out_grad.shape[1], out_grad.shape[2]
-    x = tf.transpose(inputs, [3, 1, 2, 0])                  # (in_channels, H, W, batch)
-    if padding == "same":
-        pad_h = max((out_h - 1) * sh + kh - height, 0)
-        pad_w = max((out_w - 1) * sw + kw - width, 0)
-        x = tf.pad(x, [[0, 0], [pad_h // 2, pad_h - pad_h // 2],
-                       [pad_w // 2, pad_w - pad_w // 2], [0, 0]])
-    g = tf.transpose(out_grad, [1, 2, 0, 3])                # (out_h, out_w, batch, out_channels)
-    k = tf.nn.conv2d(x, g, strides=1, padding="VALID", dilations=[sh, sw])
-    return tf.transpose(k[:, :kh, :kw, :], [1, 2, 0, 3])    # (kh, kw, in, out)
+    with tf.name_scope("filter_gradient"):
+        x = tf.transpose(inputs, [3, 1, 2, 0])              # (in_channels, H, W, batch)
+        if padding == "same":
+            pad_h = max((out_h - 1) * sh + kh - height, 0)
+            pad_w = max((out_w - 1) * sw + kw - width, 0)
+            x = tf.pad(x, [[0, 0], [pad_h // 2, pad_h - pad_h // 2],
+                           [pad_w // 2, pad_w - pad_w // 2], [0, 0]])
+        g = tf.transpose(out_grad, [1, 2, 0, 3])            # (out_h, out_w, batch, out_channels)
+        k = tf.nn.conv2d(x, g, strides=1, padding="VALID", dilations=[sh, sw])
+        return tf.transpose(k[:, :kh, :kw, :], [1, 2, 0, 3])  # (kh, kw, in, out)
 
 
 def conv2d(inputs: Any, kernel: Any, strides: tuple[int, int], padding: str) -> Any:
