@@ -232,10 +232,15 @@ def new_plugin(name: str, folder: str | None) -> None:
 @click.option("--strategy", type=click.Choice(["default", "mirrored", "multi-worker", "tpu"]),
               help="tf.distribute strategy: mirrored = all GPUs of this machine, multi-worker "
                    "= the machines in TF_CONFIG (docs/DISTRIBUTED.md). --batch-size is global.")
+@click.option("--precision", type=click.Choice(["auto", "float32", "bfloat16"]),
+              help="Numeric precision: auto (the default) trains in mixed bfloat16 where the "
+                   "CPU or GPU runs it natively (AVX512-BF16, AMX, compute capability 8+), "
+                   "float32 elsewhere.")
 @click.pass_context
 def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         steps: int | None, batch_size: int | None, seed: int | None, out: str | None,
-        assignments: tuple[str, ...], overwrite: bool, strategy: str | None) -> None:
+        assignments: tuple[str, ...], overwrite: bool, strategy: str | None,
+        precision: str | None) -> None:
     """Train model NAME and write a run folder (samples, plots, metrics, weights)."""
     from ganzoo import training
     from ganzoo.config import parse_assignments
@@ -244,7 +249,7 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         raise GanzooError("give either --epochs or --steps, not both")
     overrides: dict[str, Any] = parse_assignments(assignments)
     for key, value in (("epochs", epochs), ("steps", steps), ("batch_size", batch_size),
-                       ("seed", seed), ("strategy", strategy)):
+                       ("seed", seed), ("strategy", strategy), ("precision", precision)):
         if value is not None:
             overrides[key] = value
     if epochs is not None:

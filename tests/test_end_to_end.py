@@ -204,3 +204,20 @@ def test_tutorial_networks_reproduce_the_published_architecture(tmp_path) -> Non
     result = invoke("run", "dcgan-tutorial", "--steps", "2", "--batch-size", "8",
                     "--out", str(tmp_path / "tut"))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("flag", "policy"), [("float32", "float32"),
+                                              ("bfloat16", "mixed_bfloat16")])
+def test_precision_flag_picks_the_policy(tmp_path, flag: str, policy: str) -> None:
+    run_dir = tmp_path / flag
+    result = invoke("run", "dcgan", "--steps", "1", "--batch-size", "8", "--precision", flag,
+                    "--out", str(run_dir), "--set", "visualizers=")
+    assert result.exit_code == 0, result.output
+    assert json.loads((run_dir / "summary.json").read_text())["precision"] == policy
+    assert json.loads((run_dir / "config.json").read_text())["config"]["precision"] == flag
+
+
+def test_precision_flag_rejects_other_values(tmp_path) -> None:
+    result = invoke("run", "dcgan", "--precision", "float16", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 2
+    assert "float16" in result.output and not (tmp_path / "r").exists()
