@@ -13,11 +13,27 @@ from typing import Any
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+from ganzoo.runtime import dtype_policy
 
-from ganzoo import layers as gl  # noqa: E402
-from ganzoo.runtime import dtype_policy  # noqa: E402
+pytestmark = pytest.mark.tf
+
+# Bound by the fixture below: importing TensorFlow at collection time would break the
+# promise of other test files that their commands never import it.
+tf: Any = None
+keras: Any = None
+gl: Any = None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tensorflow() -> None:
+    global tf, keras, gl
+    from ganzoo import layers
+    from ganzoo.runtime import import_tensorflow
+
+    tf = import_tensorflow()
+    import keras as keras_module
+
+    keras, gl = keras_module, layers
 
 
 def _ops(fn: Any) -> set[str]:
