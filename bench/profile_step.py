@@ -1,9 +1,9 @@
 """Where the time of the tutorial's train step goes, op by op, with TensorFlow's profiler.
 
-Builds the tutorial's networks from Keras' layers (``--layers keras``) or ganzoo's
-(``--layers ganzoo``, ganzoo.layers), traces 10 steps of the two-tape step at batch 256
-under the chosen dtype policy with one inter-op thread (so ops do not overlap and their
-times add up), and prints milliseconds per step by kind of work.
+Builds the tutorial's networks and two-tape step (bench/train_speed.py) from Keras' layers
+(``--layers keras``) or ganzoo's (``--layers ganzoo``, ganzoo.layers), traces 10 steps at
+batch 256 on the embedded data under the chosen dtype policy with one inter-op thread (so
+ops do not overlap and their times add up), and prints milliseconds per step by kind of work.
 
     python bench/profile_step.py --layers keras --policy mixed_bfloat16
     python bench/profile_step.py --layers ganzoo --policy mixed_bfloat16
@@ -13,39 +13,14 @@ from __future__ import annotations
 
 import argparse
 import collections
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-BATCH, LATENT, PROFILED_STEPS = 256, 100, 10
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_speed import Tutorial, load_images
 
-
-def build(kind: str):
-    import keras
-    from keras import layers
-
-    if kind == "ganzoo":
-        from ganzoo import layers as fast
-    else:
-        fast = layers
-    generator = keras.Sequential([
-        keras.Input((LATENT,)),
-        layers.Dense(7 * 7 * 256, use_bias=False), fast.BatchNormalization(),
-        layers.LeakyReLU(), layers.Reshape((7, 7, 256)),
-        fast.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-        fast.BatchNormalization(), layers.LeakyReLU(),
-        fast.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-        fast.BatchNormalization(), layers.LeakyReLU(),
-        fast.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
-        layers.Activation("tanh", dtype="float32"),
-    ])
-    discriminator = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        fast.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), fast.Dropout(0.3),
-        fast.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(), fast.Dropout(0.3),
-        layers.Flatten(), layers.Dense(1, dtype="float32"),
-    ])
-    return generator, discriminator
+BATCH, PROFILED_STEPS = 256, 10
 
 
 def category(name: str, op_type: str) -> str:
@@ -83,40 +58,13 @@ def main() -> None:
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     keras.mixed_precision.set_global_policy(args.policy)
-    keras.utils.set_random_seed(0)
-    generator, discriminator = build(args.layers)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
-    real = tf.random.uniform([BATCH, 28, 28, 1], -1, 1)
-
-    @tf.function
-    def step(real):
-        noise = tf.random.normal([BATCH, LATENT])
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = generator(noise, training=True)
-            real_out = discriminator(real, training=True)
-            fake_out = discriminator(fake, training=True)
-            g_loss = bce(tf.ones_like(fake_out), fake_out)
-            d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out),
-                                                                 fake_out)
-        g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
-        d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
-        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
-        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
-        return g_loss
-
-    step(real).numpy()
-    start = time.perf_counter()
-    for _ in range(20):
-        out = step(real)
-    out.numpy()
-    unprofiled = (time.perf_counter() - start) / 20 * 1e3
+    tutorial = Tutorial(load_images("fashion-mnist-10k"), BATCH, seed=0,
+                        fast_layers=args.layers == "ganzoo")
+    unprofiled = BATCH / tutorial.train(20) * 1e3  # ms per step
 
     with tempfile.TemporaryDirectory() as logdir:
         tf.profiler.experimental.start(logdir)
-        for _ in range(PROFILED_STEPS):
-            out = step(real)
-        out.numpy()
+        tutorial.train(PROFILED_STEPS, warm_up=False)
         tf.profiler.experimental.stop()
         space = xplane_pb2.XSpace()
         space.ParseFromString(next(Path(logdir).rglob("*.xplane.pb")).read_bytes())

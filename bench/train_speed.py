@@ -47,35 +47,52 @@ def load_images(dataset: str) -> np.ndarray:
 
 # -- (a) the tutorial's train step, reimplemented ------------------------------------------
 
+def tutorial_networks(fast_layers: bool = False):
+    """The tutorial's G and D, from Keras' layers or (`fast_layers`) from ganzoo.layers.
+
+    tanh and the logits are float32 layers, so the networks also build under a mixed
+    policy (bench/profile_step.py); under float32 that is the tutorial's arithmetic.
+    """
+    import keras
+    from keras import layers
+
+    if fast_layers:
+        from ganzoo import layers as swapped
+    else:
+        swapped = layers
+    generator = keras.Sequential([
+        keras.Input((LATENT,)),
+        layers.Dense(7 * 7 * 256, use_bias=False), swapped.BatchNormalization(),
+        layers.LeakyReLU(), layers.Reshape((7, 7, 256)),
+        swapped.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        swapped.BatchNormalization(), layers.LeakyReLU(),
+        swapped.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        swapped.BatchNormalization(), layers.LeakyReLU(),
+        swapped.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
+        layers.Activation("tanh", dtype="float32"),
+    ])
+    discriminator = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        swapped.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(),
+        swapped.Dropout(0.3),
+        swapped.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
+        swapped.Dropout(0.3), layers.Flatten(), layers.Dense(1, dtype="float32"),
+    ])
+    return generator, discriminator
+
+
 class Tutorial:
     """The tutorial's networks, optimizers and @tf.function train step, fed from `images`."""
 
-    def __init__(self, images: np.ndarray, batch: int, seed: int) -> None:
+    def __init__(self, images: np.ndarray, batch: int, seed: int,
+                 fast_layers: bool = False) -> None:
         from ganzoo.runtime import import_tensorflow
 
         tf = import_tensorflow()
         import keras
-        from keras import layers
 
         keras.utils.set_random_seed(seed)
-        generator = keras.Sequential([
-            keras.Input((LATENT,)),
-            layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(),
-            layers.LeakyReLU(), layers.Reshape((7, 7, 256)),
-            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-            layers.BatchNormalization(), layers.LeakyReLU(),
-            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-            layers.BatchNormalization(), layers.LeakyReLU(),
-            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False,
-                                   activation="tanh"),
-        ])
-        discriminator = keras.Sequential([
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(),
-            layers.Dropout(0.3),
-            layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
-            layers.Dropout(0.3), layers.Flatten(), layers.Dense(1),
-        ])
+        generator, discriminator = tutorial_networks(fast_layers)
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
         g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
