@@ -254,6 +254,10 @@ def main() -> None:
     if torch_run is not None:
         runners["pytorch (float32)"] = torch_run
 
+    # One short untimed pass of every runner first: the first run in a process pays for
+    # oneDNN's kernel caches and thread start-up (the first timed repeat ran ~15 % slow).
+    for run in runners.values():
+        run(3)
     rates: dict[str, list[float]] = {name: [] for name in runners}
     for r in range(repeats):
         for name, run in runners.items():
