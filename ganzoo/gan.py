@@ -194,25 +194,24 @@ class GAN(keras.Model):
 
     def _d_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
         d_loss = self.loss_fn.discriminator_loss(ctx.real_out, ctx.fake_out)
-        logs: dict[str, Any] = {}
-        for name, penalty in self.penalties:
-            term = discriminator_term(penalty)
-            if term is not None:
-                value = ops.cast(term(ctx), "float32")
-                logs[name] = value
-                d_loss = d_loss + value
-        return d_loss, logs
+        return self._with_terms(d_loss, ctx, discriminator_term, "")
 
     def _g_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
         g_loss = self.loss_fn.generator_loss(ctx.real_out, ctx.fake_out)
+        return self._with_terms(g_loss, ctx, generator_term, "_g")
+
+    def _with_terms(self, loss: Any, ctx: StepContext, term_of: Any,
+                    suffix: str) -> tuple[Any, dict[str, Any]]:
+        """`loss` plus each penalty's term for this network (`term_of` picks it), and each
+        term's value to log under the penalty's name + `suffix`."""
         logs: dict[str, Any] = {}
         for name, penalty in self.penalties:
-            term = generator_term(penalty)
+            term = term_of(penalty)
             if term is not None:
                 value = ops.cast(term(ctx), "float32")
-                logs[f"{name}_g"] = value
-                g_loss = g_loss + value
-        return g_loss, logs
+                logs[name + suffix] = value
+                loss = loss + value
+        return loss, logs
 
     def _loss_update(self, real_out: Outputs, fake_out: Outputs) -> dict[str, Any]:
         """Let a stateful loss (BEGAN) update its state after D's step; returns its logs."""

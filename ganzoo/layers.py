@@ -98,10 +98,10 @@ def conv2d_transpose(inputs: Any, kernel: Any, output_shape: Any, strides: tuple
 
 
 #: Where `filter_gradient` pays, measured against oneDNN's bfloat16 backward-filter kernel
-#: (bench figures in docs/BENCHMARKS.md): on maps of at most 16x16 pixels with at least 16
-#: channels going in (1.0-1.9x faster); on 28x28 and 32x32 maps it was 1.5-2.5x slower,
-#: with one input channel 1.5-2x slower. "Going in" is the convolution's input: for a
-#: transposed convolution, its output.
+#: (bench/filter_gradient.py, table in docs/BENCHMARKS.md): on maps of at most 16x16 pixels
+#: with at least 16 channels going in, 1.15-1.6x faster; on 28x28 and 32x32 maps 0.42-0.62x,
+#: with one input channel 0.86x. "Going in" is the convolution's input: for a transposed
+#: convolution, its output.
 MAX_PIXELS = 16 * 16
 MIN_CHANNELS = 16
 
@@ -121,9 +121,9 @@ def _fast_conv(layer: Any, inputs: Any, conv_input_shape: tuple[Any, Any, Any]) 
     )
 
 
-def _kernel(layer: Any, kernel: Any, dtype: Any) -> Any:
+def _weight(variable: Any, dtype: Any) -> Any:
     # Reading the variable inside the layer's call applies Keras' autocast.
-    return tf.cast(keras.ops.convert_to_tensor(kernel), dtype)
+    return tf.cast(keras.ops.convert_to_tensor(variable), dtype)
 
 
 @tf.custom_gradient
@@ -138,7 +138,7 @@ def _add_bias(x: Any, bias: Any) -> Any:
 
 def _bias_and_activation(layer: Any, outputs: Any) -> Any:
     if layer.use_bias:
-        outputs = _add_bias(outputs, _kernel(layer, layer.bias, outputs.dtype))
+        outputs = _add_bias(outputs, _weight(layer.bias, outputs.dtype))
     if layer.activation is not None:
         outputs = layer.activation(outputs)
     return outputs
@@ -151,7 +151,7 @@ class Conv2D(keras.layers.Conv2D):
     def call(self, inputs: Any) -> Any:
         if not _fast_conv(self, inputs, tuple(inputs.shape[1:])):
             return super().call(inputs)
-        outputs = conv2d(inputs, _kernel(self, self.kernel, inputs.dtype), tuple(self.strides),
+        outputs = conv2d(inputs, _weight(self.kernel, inputs.dtype), tuple(self.strides),
                          self.padding)
         return _bias_and_activation(self, outputs)
 
@@ -164,18 +164,12 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     def call(self, inputs: Any) -> Any:
         if self.output_padding is not None or not _static_hw(inputs.shape):
             return super().call(inputs)
-        sh, sw = self.strides
-        kh, kw = self.kernel_size
-        height, width = inputs.shape[1], inputs.shape[2]
-        if self.padding == "same":
-            out_h, out_w = height * sh, width * sw
-        else:
-            out_h, out_w = (height - 1) * sh + kh, (width - 1) * sw + kw
+        _, out_h, out_w, _ = self.compute_output_shape(inputs.shape)
         if not _fast_conv(self, inputs, (out_h, out_w, self.filters)):
             return super().call(inputs)
         shape = tf.stack([tf.shape(inputs)[0], out_h, out_w, self.filters])
-        outputs = conv2d_transpose(inputs, _kernel(self, self.kernel, inputs.dtype), shape,
-                                   (sh, sw), self.padding)
+        outputs = conv2d_transpose(inputs, _weight(self.kernel, inputs.dtype), shape,
+                                   tuple(self.strides), self.padding)
         outputs = tf.ensure_shape(outputs, [inputs.shape[0], out_h, out_w, self.filters])
         return _bias_and_activation(self, outputs)
 

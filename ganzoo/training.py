@@ -135,14 +135,13 @@ class RunResult:
     chief: bool = True  # False on a multi-worker worker whose run folder was temporary
 
 
-def grid_inputs(config: Mapping[str, Any], num_classes: int,
-                latent_dim: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def grid_inputs(config: Mapping[str, Any],
+                num_classes: int) -> tuple[np.ndarray, np.ndarray | None]:
     """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
 
     Conditional models draw one row per class; models with a categorical latent code
     (InfoGAN) one row per category, so a row shows what the code controls. The
     second value (None for a plain grid) is the class or category of each sample.
-    `latent_dim` is accepted for callers of the older signature; the config's is used.
     """
     from ganzoo import latent
 

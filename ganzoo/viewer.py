@@ -82,7 +82,7 @@ def context_for(source: str | Path, catalog: Catalog, out_dir: Path,
         config["seed"] = seed
     latent_dim = int(config["latent_dim"])
     classes = meta.num_classes if loaded.conditional else 0
-    grid_z, grid_labels = grid_inputs(config, classes, latent_dim)
+    grid_z, grid_labels = grid_inputs(config, classes)
 
     def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         return sampling.generate(loaded, z, labels)

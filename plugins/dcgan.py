@@ -55,7 +55,7 @@ def _shape_checks(ctx: BuildContext) -> tuple[int, int, int]:
     return stages, base, channels
 
 
-def _norm(kind: str, name: str, key: str) -> Any:
+def _norm(kind: str, name: str) -> Any:
     if kind == "spectral":  # spectral normalization wraps the weight layers instead
         return norms.after("none", name)
     return norms.after(kind, name)
@@ -104,7 +104,7 @@ def build_generator(ctx: BuildContext) -> Any:
     x = keras.layers.Dense(base * base * width, use_bias=False, kernel_initializer=init,
                            name="project")(x)
     x = keras.layers.Reshape((base, base, width), name="reshape")(x)
-    x = _norm(norm, "project_norm", "g_norm")(x)
+    x = _norm(norm, "project_norm")(x)
     x = keras.layers.LeakyReLU(0.2, name="project_act")(x)
     for i in range(stages):
         width //= 2
@@ -112,7 +112,7 @@ def build_generator(ctx: BuildContext) -> Any:
             width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
             name=f"up{i + 1}",
         )(x)
-        x = _norm(norm, f"up{i + 1}_norm", "g_norm")(x)
+        x = _norm(norm, f"up{i + 1}_norm")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"up{i + 1}_act")(x)
     x = Conv2DTranspose(
         channels, 3, strides=1, padding="same", kernel_initializer=init, name="to_image"
@@ -159,7 +159,7 @@ def build_discriminator(ctx: BuildContext) -> Any:
         x = norms.weight(Conv2D(width, 4, strides=2, padding="same", kernel_initializer=init,
                                 name=f"down{i + 1}"), norm)(x)
         if i > 0:  # the DCGAN paper: no BatchNorm on D's input layer
-            x = _norm(norm, f"down{i + 1}_norm", "d_norm")(x)
+            x = _norm(norm, f"down{i + 1}_norm")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i + 1}_act")(x)
         if dropout > 0:
             x = Dropout(dropout, name=f"down{i + 1}_dropout")(x)
