@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from ganzoo.data import load_embedded
+    from ganzoo.data.loading import load_embedded
 
     print(f"cores available: {len(os.sched_getaffinity(0))}; n = {args.n}")
     images = load_embedded().images
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         best = float("inf")
         for i in range(args.repeat):
             start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "ganzoo.cli", "eval", str(path),
+            proc = subprocess.run([sys.executable, "-m", "ganzoo.cli.app", "eval", str(path),
                                    "--n", str(args.n)], capture_output=True, text=True, env=env)
             seconds = time.perf_counter() - start
             if proc.returncode != 0:
@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"end to end, run {i + 1}: {seconds:.2f} s")
 
         print("stages, in this process:")
-        from ganzoo import evaluation, metrics
-        from ganzoo.features import classifier_extractor
+        from ganzoo.evaluation import evaluate as evaluation
+        from ganzoo.evaluation import metrics
+        from ganzoo.evaluation.features import classifier_extractor
 
         extractor = _timed("TensorFlow + classifier", classifier_extractor)
         feats, probs = _timed("features", extractor, images)

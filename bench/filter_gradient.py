@@ -1,8 +1,8 @@
 """Kernel gradients in bfloat16: oneDNN's backward-filter kernel vs ganzoo's forward convolution.
 
 For the layer shapes of the built-in networks, times ``Conv2DBackpropFilter`` against
-``ganzoo.layers.filter_gradient`` (the same gradient as a forward convolution whose reduction
-axis is the batch). ``ganzoo.layers.MAX_PIXELS`` / ``MIN_CHANNELS`` follow these figures.
+``ganzoo.engine.layers.filter_gradient`` (the same gradient as a forward convolution whose reduction
+axis is the batch). ``ganzoo.engine.layers.MAX_PIXELS`` / ``MIN_CHANNELS`` follow these figures.
 
     python bench/filter_gradient.py
 """
@@ -38,10 +38,10 @@ def ms_per_call(fn, calls: int = 15) -> float:
 
 
 def main() -> None:
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
-    from ganzoo.layers import filter_gradient
+    from ganzoo.engine.layers import filter_gradient
 
     for what, batch, (h, w, c), (oh, ow, oc), k, s in CASES:
         x = tf.cast(tf.random.normal([batch, h, w, c]), tf.bfloat16)

@@ -26,7 +26,7 @@ def best_seconds(fn, repeats: int = 5, calls: int = 10) -> float:
 
 
 def main() -> None:
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
     n = 2048

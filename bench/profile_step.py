@@ -1,7 +1,7 @@
 """Where the time of the tutorial's train step goes, op by op, with TensorFlow's profiler.
 
 Builds the tutorial's networks and two-tape step (bench/train_speed.py) from Keras' layers
-(``--layers keras``) or ganzoo's (``--layers ganzoo``, ganzoo.layers), traces 10 steps at
+(``--layers keras``) or ganzoo's (``--layers ganzoo``, ganzoo.engine.layers), traces 10 steps at
 batch 256 on the embedded data under the chosen dtype policy with one inter-op thread (so
 ops do not overlap and their times add up), and prints milliseconds per step by kind of work.
 
@@ -27,7 +27,7 @@ def category(name: str, op_type: str) -> str:
     if "Conv2DBackpropFilter" in op_type:
         return "convolution: kernel gradients (oneDNN backward-filter)"
     if "filter_gradient" in name:
-        return "convolution: kernel gradients (ganzoo.layers: layout + forward convolution)"
+        return "convolution: kernel gradients (ganzoo.engine.layers: layout + forward convolution)"
     if "Conv2D" in op_type:
         return "convolution: forward and input gradients"
     if "dropout" in name:
@@ -50,7 +50,7 @@ def main() -> None:
                         default="mixed_bfloat16")
     args = parser.parse_args()
 
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
     tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_speed import LATENT, Tutorial, load_images
 
 import ganzoo
-from ganzoo import sampling
-from ganzoo.evaluation import evaluate_source
+from ganzoo.artifacts import sampling
+from ganzoo.evaluation.evaluate import evaluate_source
 
 SAMPLE_SEED = 12345
 BATCH = 256

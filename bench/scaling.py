@@ -52,7 +52,7 @@ def rate(run_dir: Path, batch: int, warmup: int) -> float:
 
 def launch(strategy: str, workers: int, args: argparse.Namespace, root: Path) -> float:
     out = root / f"{strategy}-{workers}"
-    cmd = [sys.executable, "-c", "import sys; from ganzoo.cli import main; main(sys.argv[1:])",
+    cmd = [sys.executable, "-c", "import sys; from ganzoo.cli.app import main; main(sys.argv[1:])",
            "run", "dcgan", "--steps", str(args.steps), "--batch-size", str(args.batch_size),
            "--seed", "0", "--out", str(out), "--strategy", strategy,
            "--set", f"precision={args.precision}", "--set", "visualizers="]

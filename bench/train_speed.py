@@ -39,7 +39,7 @@ LATENT = 100
 
 
 def load_images(dataset: str) -> np.ndarray:
-    from ganzoo.data import load_embedded, load_standard
+    from ganzoo.data.loading import load_embedded, load_standard
 
     data = load_embedded() if dataset == "fashion-mnist-10k" else load_standard(dataset)
     return data.images
@@ -48,7 +48,7 @@ def load_images(dataset: str) -> np.ndarray:
 # -- (a) the tutorial's train step, reimplemented ------------------------------------------
 
 def tutorial_networks(fast_layers: bool = False):
-    """The tutorial's G and D, from Keras' layers or (`fast_layers`) from ganzoo.layers.
+    """The tutorial's G and D, from Keras' layers or (`fast_layers`) from ganzoo.engine.layers.
 
     tanh and the logits are float32 layers, so the networks also build under a mixed
     policy (bench/profile_step.py); under float32 that is the tutorial's arithmetic.
@@ -57,7 +57,7 @@ def tutorial_networks(fast_layers: bool = False):
     from keras import layers
 
     if fast_layers:
-        from ganzoo import layers as swapped
+        from ganzoo.engine import layers as swapped
     else:
         swapped = layers
     generator = keras.Sequential([
@@ -86,7 +86,7 @@ class Tutorial:
 
     def __init__(self, images: np.ndarray, batch: int, seed: int,
                  fast_layers: bool = False) -> None:
-        from ganzoo.runtime import import_tensorflow
+        from ganzoo.engine.runtime import import_tensorflow
 
         tf = import_tensorflow()
         import keras
@@ -133,8 +133,8 @@ class Tutorial:
 # -- (b) ganzoo's engine --------------------------------------------------------------------
 
 def ganzoo_runner(dataset: str, batch: int, seed: int, precision: str):
-    from ganzoo import training
-    from ganzoo.host import load_catalog
+    from ganzoo.training import trainer as training
+    from ganzoo.zoo.host import load_catalog
 
     catalog = load_catalog()
 

@@ -31,13 +31,13 @@ from pathlib import Path
 import numpy as np
 
 import ganzoo
-from ganzoo import sampling
+from ganzoo.artifacts import sampling
 
 SAMPLE_SEED = 12345
 
 
 def run_one(model: str, out: Path, images: int, n_samples: int, seed: int) -> dict:
-    from ganzoo.config import resolve
+    from ganzoo.zoo.config import resolve
 
     cat = ganzoo.catalog()
     entry = cat.models[model][0]

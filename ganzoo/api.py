@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.components import Catalog
+from ganzoo.zoo.components import Catalog
 
 
 def catalog(registry_files: Iterable[str] = ()) -> Catalog:
     """Every model and component the installed plugins provide."""
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     return load_catalog(registry_files=registry_files)
 
@@ -53,12 +53,12 @@ def train(
     cat: Catalog | None = None,
     strategy: str | None = None,
 ) -> Any:
-    """Train `model` and write a run folder; returns a `ganzoo.training.RunResult`.
+    """Train `model` and write a run folder; returns a `ganzoo.training.trainer.RunResult`.
 
     `strategy` (default, mirrored, multi-worker, tpu) spreads training with
     tf.distribute; see docs/DISTRIBUTED.md.
     """
-    from ganzoo import training
+    from ganzoo.training import trainer as training
 
     cat = cat or catalog()
     if steps is not None and epochs is not None:
@@ -75,14 +75,14 @@ def train(
 
 def resume(run_dir: str | Path, verbose: int | str = "auto", cat: Catalog | None = None) -> Any:
     """Continue an interrupted run to its planned end; returns a `RunResult`."""
-    from ganzoo import training
+    from ganzoo.training import trainer as training
 
     return training.resume(run_dir, catalog=cat or catalog(), verbose=verbose)
 
 
 def load(source: str | Path, cat: Catalog | None = None) -> Any:
-    """Rebuild the networks of a run folder or export (`ganzoo.sampling.Loaded`)."""
-    from ganzoo import sampling
+    """Rebuild the networks of a run folder or export (`ganzoo.artifacts.sampling.Loaded`)."""
+    from ganzoo.artifacts import sampling
 
     return sampling.load(source, cat or catalog())
 
@@ -92,7 +92,7 @@ def sample(
     cat: Catalog | None = None,
 ) -> np.ndarray:
     """n images in [0, 1], float32, (n, H, W, C); the same seed gives the same images."""
-    from ganzoo import sampling
+    from ganzoo.artifacts import sampling
 
     loaded = source if isinstance(source, sampling.Loaded) else load(source, cat)
     return sampling.sample(loaded, n, seed=seed, label=label)
@@ -100,8 +100,8 @@ def sample(
 
 def export_run(run_dir: str | Path, out: str | Path, cat: Catalog | None = None) -> Path:
     """Write a run's latest weights as one self-describing ``.weights.h5`` file."""
-    from ganzoo import export as export_mod
-    from ganzoo import sampling
+    from ganzoo.artifacts import export as export_mod
+    from ganzoo.artifacts import sampling
 
     loaded = sampling.load(run_dir, cat or catalog(), prefer_checkpoint=True)
     return export_mod.write(out, loaded.generator, loaded.discriminator, loaded.meta)
@@ -112,15 +112,15 @@ def draw(source: str | Path, kind: str, out: str | Path, seed: int | None = None
     """Draw visualizer `kind` (grid, compare, histogram...) of a run folder or export to `out`;
     `out`'s suffix picks the file when the kind writes several (.png or .gif...).
 
-    (Named `draw`, not `visualize`: `ganzoo.visualize` is a module.)"""
-    from ganzoo import viewer
+    (Named `draw`, not `visualize`: `ganzoo.contract.visual` is a module.)"""
+    from ganzoo.visual import viewer
 
     return viewer.visualize(source, kind, out, cat or catalog(), seed=seed)
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write a run as one self-contained HTML page (default RUN_DIR/report.html)."""
-    from ganzoo import report as report_mod
+    from ganzoo.visual import report as report_mod
 
     return report_mod.write_report(run_dir, out)
 
@@ -132,14 +132,14 @@ def build(
     overrides: Mapping[str, Any] | None = None,
     cat: Catalog | None = None,
 ) -> Any:
-    """A compiled `ganzoo.gan.GAN` for `model`, ready for Keras' `fit()`.
+    """A compiled `ganzoo.engine.gan.GAN` for `model`, ready for Keras' `fit()`.
 
     `image_shape` is the shape of one sample: (H, W, C), or (D,) for point data.
     """
-    from ganzoo import registry
-    from ganzoo.builder import build_gan
-    from ganzoo.config import resolve
-    from ganzoo.runtime import resolve_precision
+    from ganzoo.engine.builder import build_gan
+    from ganzoo.engine.runtime import resolve_precision
+    from ganzoo.zoo import registry
+    from ganzoo.zoo.config import resolve
 
     cat = cat or catalog()
     entry, _, where = registry.get(cat, model)
@@ -151,6 +151,6 @@ def build(
 def build_networks(config: Mapping[str, Any], image_shape: tuple[int, ...],
                    num_classes: int = 0, cat: Catalog | None = None) -> tuple[Any, Any]:
     """float32 (generator, discriminator) for a stored config (an export's ganzoo_config)."""
-    from ganzoo.builder import build_sampler
+    from ganzoo.engine.builder import build_sampler
 
     return build_sampler(cat or catalog(), config, image_shape, num_classes)

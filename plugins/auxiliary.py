@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 ACGAN_PARAMS = {"acgan_weight": 1.0}
 INFOGAN_PARAMS = {"info_weight_categorical": 1.0, "info_weight_continuous": 1.0}

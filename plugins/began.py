@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
+from ganzoo.plugin import BuildContext
 
 from .dcgan import _shape_checks
 

@@ -12,7 +12,7 @@ from functools import partial
 from importlib import resources
 from typing import Any
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.plugin import hookimpl
 
 from . import (
     auxiliary,
@@ -117,13 +117,13 @@ def ganzoo_register_metrics(register: Any) -> None:
 
 
 def _embedded(split: str) -> Any:
-    from ganzoo import data
+    from ganzoo.plugin import datasets as data
 
     return data.load_embedded(split)
 
 
 def _standard(name: str, split: str) -> Any:
-    from ganzoo import data
+    from ganzoo.plugin import datasets as data
 
     return data.load_standard(name, split)
 
@@ -154,7 +154,7 @@ def ganzoo_register_datasets(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_models(register: Any) -> None:
-    from ganzoo.registry import read_file
+    from ganzoo.plugin import read_registry as read_file
 
     path = resources.files(__package__) / "registry.json"
     with resources.as_file(path) as file:

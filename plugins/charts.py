@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.components import BuildContext
-from ganzoo.files import atomic_path, write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.plugin import BuildContext, VisualContext, atomic_path, write_json
 
 HISTOGRAM_PARAMS = {"hist_samples": 200, "hist_bins": 32}
 _HISTOGRAM_SALT = 7_000_003
@@ -144,7 +142,7 @@ def build_histogram(ctx: BuildContext | None) -> Any:
         """histogram.png: pixel-intensity histograms of real and generated images, one
         panel per channel, with their total variation distance; histogram.json: the
         counts (each channel's bins sum to images x height x width)."""
-        from ganzoo.pixelstats import pixel_histogram, total_variation
+        from ganzoo.plugin import pixel_histogram, total_variation
 
         if not run.is_image_data():
             return run.skip("the pixel histogram needs image data (N, H, W, C)")

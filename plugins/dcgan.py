@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 from . import norms
 
@@ -81,7 +80,7 @@ def build_generator(ctx: BuildContext) -> Any:
     """z (and a label, when conditional) -> image in [-1, 1]."""
     import keras
 
-    from ganzoo.layers import Conv2DTranspose
+    from ganzoo.plugin import layers as fast
 
     stages, base, channels = _shape_checks(ctx)
     filters = int(ctx.get("g_filters"))
@@ -108,13 +107,13 @@ def build_generator(ctx: BuildContext) -> Any:
     x = keras.layers.LeakyReLU(0.2, name="project_act")(x)
     for i in range(stages):
         width //= 2
-        x = Conv2DTranspose(
+        x = fast.Conv2DTranspose(
             width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
             name=f"up{i + 1}",
         )(x)
         x = _norm(norm, f"up{i + 1}_norm")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"up{i + 1}_act")(x)
-    x = Conv2DTranspose(
+    x = fast.Conv2DTranspose(
         channels, 3, strides=1, padding="same", kernel_initializer=init, name="to_image"
     )(x)
     # tanh in float32 so images are exact in [-1, 1] under mixed precision.
@@ -131,7 +130,7 @@ def build_discriminator(ctx: BuildContext) -> Any:
     """
     import keras
 
-    from ganzoo.layers import Conv2D, Dropout
+    from ganzoo.plugin import layers as fast
 
     stages, _, _ = _shape_checks(ctx)
     filters = int(ctx.get("d_filters"))
@@ -156,13 +155,13 @@ def build_discriminator(ctx: BuildContext) -> Any:
         x = keras.layers.Concatenate(name="image_label")([x, planes])
     width = filters
     for i in range(stages):
-        x = norms.weight(Conv2D(width, 4, strides=2, padding="same", kernel_initializer=init,
+        x = norms.weight(fast.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=init,
                                 name=f"down{i + 1}"), norm)(x)
         if i > 0:  # the DCGAN paper: no BatchNorm on D's input layer
             x = _norm(norm, f"down{i + 1}_norm")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i + 1}_act")(x)
         if dropout > 0:
-            x = Dropout(dropout, name=f"down{i + 1}_dropout")(x)
+            x = fast.Dropout(dropout, name=f"down{i + 1}_dropout")(x)
         width *= 2
     x = keras.layers.Flatten(name="flatten")(x)
     dense = keras.layers.Dense(1, kernel_initializer=init, dtype="float32", name="logits")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
+from ganzoo.plugin import BuildContext
 
 
 class _Loss:
@@ -120,7 +120,7 @@ def build_began(ctx: BuildContext) -> BoundaryEquilibrium:
     """BEGAN's loss with equilibrium control; reads began_gamma and began_lambda_k."""
     gamma = float(ctx.get("began_gamma", 0.5))
     if not 0.0 < gamma <= 1.0:
-        from ganzoo.errors import ConfigError
+        from ganzoo.plugin import ConfigError
 
         raise ConfigError(f"--set began_gamma={gamma}: the diversity ratio must be in (0, 1]")
     return BoundaryEquilibrium(gamma, float(ctx.get("began_lambda_k", 0.001)))

@@ -1,6 +1,6 @@
 """Built-in metric components: what ``ganzoo eval`` and ``eval_every`` compute.
 
-A metric component is called with a `ganzoo.evaluation.EvalContext` and returns a
+A metric component is called with a `ganzoo.evaluation.evaluate.EvalContext` and returns a
 dict of named figures, or None when it does not apply to the samples (for
 example, image metrics on 2-D points). Plugins add their own the same way
 (``ganzoo_register_metrics``, docs/PLUGINS.md). Only numpy/scipy numerics run
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo import metrics
+from ganzoo.plugin import metrics
 
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000

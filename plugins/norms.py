@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import ConfigError
 
 GENERATOR_NORMS = ("batch", "layer", "none")
 DISCRIMINATOR_NORMS = ("batch", "layer", "spectral", "none")
@@ -33,10 +33,10 @@ def after(kind: str, name: str) -> Any:
     """The layer that follows a weight layer: BatchNorm, LayerNorm or identity."""
     import keras
 
-    from ganzoo.layers import BatchNormalization
+    from ganzoo.plugin import layers as fast
 
     if kind == "batch":
-        return BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+        return fast.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
     if kind == "layer":
         return keras.layers.LayerNormalization(axis=-1, epsilon=1e-5, name=name)
     return keras.layers.Identity(name=name)

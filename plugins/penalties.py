@@ -11,28 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
+from ganzoo.plugin import BuildContext, input_gradient_norms
 
 GP_PARAMS = {"gp_weight": 10.0}
 DRAGAN_PARAMS = {"dragan_weight": 10.0, "dragan_scale": 0.5}
 R1_PARAMS = {"r1_gamma": 10.0}
-
-
-def input_gradient_norms(ctx: Any, points: Any, labels: Any) -> Any:
-    """Per-example L2 norms of dD/dx at `points`, shape (batch,)."""
-    import tensorflow as tf
-    from keras import ops
-
-    points = ops.convert_to_tensor(points, "float32")
-    with tf.GradientTape() as tape:
-        tape.watch(points)
-        logits = ctx.discriminator(points, labels)["logits"]
-        total = ops.sum(ops.cast(logits, "float32"))
-    # D treats examples independently (no BatchNorm in a penalised critic), so the
-    # gradient of the batch sum holds each example's own gradient.
-    grads = tape.gradient(total, points)
-    squared = ops.sum(ops.square(grads), axis=list(range(1, len(points.shape))))
-    return ops.sqrt(squared + 1e-12)
 
 
 class GradientPenalty:

@@ -24,10 +24,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
-from ganzoo.files import atomic_path, write_json
-from ganzoo.visualize import VisualContext
+from ganzoo.plugin import BuildContext, ConfigError, VisualContext, atomic_path, write_json
 
 from . import dcgan, norms
 
@@ -44,7 +41,7 @@ def _size(ctx: BuildContext, key: str, low: int, high: int) -> int:
 
 def _precision(ctx: BuildContext) -> Any:
     """float32 for point data whatever the run's policy; the run's policy for images."""
-    from ganzoo.runtime import dtype_policy
+    from ganzoo.plugin import dtype_policy
 
     return dtype_policy("float32") if ctx.is_points else contextlib.nullcontext()
 
@@ -141,8 +138,7 @@ def build_scatter(ctx: BuildContext | None) -> Any:
         points = run.samples()
         if points.ndim != 2:
             return run.skip("scatter draws 2-D points; this model makes images")
-        from ganzoo import toy
-        from ganzoo.scatter import save_scatter
+        from ganzoo.plugin import save_scatter, toy
 
         dataset = str(run.config.get("dataset") or "")
         where = f"epoch {run.epoch}, step {run.step}" if run.epoch else f"step {run.step}"
@@ -177,9 +173,9 @@ def mode_coverage(ctx: Any) -> dict[str, Any] | None:
     """Modes covered and high-quality share (VEEGAN/PacGAN) of points from a toy set.
 
     A metric component for ``ganzoo eval``: None unless the samples are points and the
-    data set is one of `ganzoo.toy`'s (definitions in `ganzoo.toy.mode_metrics`).
+    data set is one of `ganzoo.data.toy`'s (definitions in `ganzoo.data.toy.mode_metrics`).
     """
-    from ganzoo import toy
+    from ganzoo.plugin import toy
 
     if ctx.is_images or ctx.dataset not in toy.toy_names():
         return None
@@ -196,7 +192,7 @@ def mode_coverage(ctx: Any) -> dict[str, Any] | None:
 
 
 def load_dataset(name: str, split: str) -> Any:
-    """A toy set's fixed train or test split (`ganzoo.toy.load_toy`)."""
-    from ganzoo import toy
+    """A toy set's fixed train or test split (`ganzoo.data.toy.load_toy`)."""
+    from ganzoo.plugin import toy
 
     return toy.load_toy(name, split)

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 
 def _check(ctx: BuildContext) -> None:
@@ -34,20 +33,20 @@ def build_generator(ctx: BuildContext) -> Any:
     import keras
     from keras import layers
 
-    from ganzoo.layers import BatchNormalization, Conv2DTranspose
+    from ganzoo.plugin import layers as fast
 
     _check(ctx)
     z = keras.Input((ctx.generator_input_dim,), name="z")
     x = layers.Dense(7 * 7 * 256, use_bias=False, name="project")(z)
-    x = BatchNormalization(name="project_norm")(x)
+    x = fast.BatchNormalization(name="project_norm")(x)
     x = layers.LeakyReLU(name="project_act")(x)
     x = layers.Reshape((7, 7, 256), name="reshape")(x)
     for i, (filters, stride) in enumerate(((128, 1), (64, 2)), start=1):
-        x = Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False,
+        x = fast.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False,
                             name=f"up{i}")(x)
-        x = BatchNormalization(name=f"up{i}_norm")(x)
+        x = fast.BatchNormalization(name=f"up{i}_norm")(x)
         x = layers.LeakyReLU(name=f"up{i}_act")(x)
-    x = Conv2DTranspose(ctx.image_shape[2], 5, strides=2, padding="same", use_bias=False,
+    x = fast.Conv2DTranspose(ctx.image_shape[2], 5, strides=2, padding="same", use_bias=False,
                         name="to_image")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(z, image, name="generator")
@@ -57,15 +56,15 @@ def build_discriminator(ctx: BuildContext) -> Any:
     import keras
     from keras import layers
 
-    from ganzoo.layers import Conv2D, Dropout
+    from ganzoo.plugin import layers as fast
 
     _check(ctx)
     image = keras.Input(ctx.image_shape, name="image")
     x = image
     for i, filters in enumerate((64, 128), start=1):
-        x = Conv2D(filters, 5, strides=2, padding="same", name=f"down{i}")(x)
+        x = fast.Conv2D(filters, 5, strides=2, padding="same", name=f"down{i}")(x)
         x = layers.LeakyReLU(name=f"down{i}_act")(x)
-        x = Dropout(0.3, name=f"down{i}_dropout")(x)
+        x = fast.Dropout(0.3, name=f"down{i}_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
     return keras.Model(image, {"logits": logits}, name="discriminator")

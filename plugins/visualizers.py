@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.components import BuildContext
-from ganzoo.files import atomic_path, write_json
-from ganzoo.images import (
+from ganzoo.plugin import (
+    BuildContext,
+    VisualContext,
+    as_unit,
+    atomic_path,
     captioned,
     grid_scale,
     hstack,
@@ -27,8 +29,8 @@ from ganzoo.images import (
     save_png,
     tile,
     vstack,
+    write_json,
 )
-from ganzoo.visualize import VisualContext, as_unit
 
 #: Salts that give each view its own fixed noise, distinct from the grid's.
 _INTERP_SALT = (4_000_037, 5_000_011)
@@ -99,7 +101,7 @@ def build_interpolation(ctx: BuildContext | None) -> Any:
         """interpolation.png (one path per row, start to end) and interpolation.gif (all
         paths moving together, there and back): spherical interpolation between random
         noise vectors; for conditional models one row per class."""
-        from ganzoo.latent import interpolation_paths
+        from ganzoo.plugin import interpolation_paths
 
         if (skipped := _not_images(run, "latent interpolation")) is not None:
             return skipped
@@ -167,8 +169,7 @@ def build_progress(ctx: BuildContext | None) -> Any:
 def _classifier_features(shape: tuple[int, ...]) -> Any:
     """The evaluation classifier's penultimate layer as a feature function, for the data it
     was trained for (28x28 grey); None elsewhere, or when its files are missing."""
-    from ganzoo import features
-    from ganzoo.errors import GanzooError
+    from ganzoo.plugin import GanzooError, features
 
     if not features.uses_classifier(shape):
         return None
@@ -199,7 +200,7 @@ def build_neighbours(ctx: BuildContext | None) -> Any:
         Distances are L2 in ``run.features`` space; by default the evaluation classifier's
         features for 28x28 grey images (where it was trained), pixels elsewhere.
         """
-        from ganzoo.neighbours import nearest
+        from ganzoo.plugin import nearest
 
         if (skipped := _not_images(run, "nearest neighbours")) is not None:
             return skipped

@@ -34,7 +34,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.fixture
 def catalog() -> Any:
     """A fresh catalog of the installed plugins (cheap: nothing is built)."""
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     return load_catalog()
 

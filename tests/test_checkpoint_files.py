@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from ganzoo import runs
+from ganzoo.artifacts import runs
 from ganzoo.errors import GanzooError
 
 

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import ganzoo
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
+from ganzoo.contract.hookspecs import hookimpl
 from ganzoo.errors import ConfigError
-from ganzoo.hookspecs import hookimpl
-from ganzoo.host import load_catalog
+from ganzoo.zoo.host import load_catalog
 from ganzoo_plugins import losses as builtin_losses
 
 _TF_AT_START = {m: m in sys.modules for m in ("tensorflow", "keras")}

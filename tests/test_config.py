@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ganzoo import config
-from ganzoo.components import Catalog, Component
-from ganzoo.config import parse_assignments, parse_value, resolve
 from ganzoo.errors import ConfigError
+from ganzoo.zoo import config
+from ganzoo.zoo.components import Catalog, Component
+from ganzoo.zoo.config import parse_assignments, parse_value, resolve
 
 # --------------------------------------------------------------------------- helpers
 
@@ -392,7 +392,7 @@ def _builtin_catalog() -> Catalog:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("GANZOO_PLUGINS", "GANZOO_BLOCK_PLUGINS"):
             mp.delenv(var, raising=False)
-        from ganzoo.host import load_catalog
+        from ganzoo.zoo.host import load_catalog
 
         return load_catalog()
 

@@ -1,4 +1,4 @@
-"""Tests for ganzoo.data: every loader on tiny files written in tmp_path.
+"""Tests for ganzoo.data.loading: every loader on tiny files written in tmp_path.
 
 No test imports TensorFlow or touches the internet: GANZOO_OFFLINE=1 is set for all of
 them, and the one download test replaces `keras` with a fake module.
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganzoo import data
-from ganzoo.data import (
-    ImageData,
+from ganzoo.contract.imagedata import ImageData
+from ganzoo.data import loading as data
+from ganzoo.data.loading import (
     load_array_file,
     load_cifar10_binary,
     load_dataset,
@@ -661,7 +661,7 @@ def test_load_dataset_resolves_names_and_paths(
 
 def test_import_pulls_in_no_heavy_modules() -> None:
     code = (
-        "import sys, ganzoo.data; "
+        "import sys, ganzoo.data.loading; "
         "bad = [m for m in ('tensorflow', 'keras', 'PIL') if m in sys.modules]; "
         "assert not bad, bad"
     )

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ganzoo import distribute
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
+from ganzoo.engine import distribute
 from ganzoo.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,8 +82,8 @@ def test_cli_unknown_strategy_is_refused() -> None:
 
 
 def test_strategy_is_a_checked_config_key(catalog: Any) -> None:
-    from ganzoo.config import resolve
-    from ganzoo.registry import get
+    from ganzoo.zoo.config import resolve
+    from ganzoo.zoo.registry import get
 
     entry, _, _ = get(catalog, "dcgan")
     assert resolve(entry, catalog)["strategy"] == "default"
@@ -228,7 +228,7 @@ def test_two_workers_on_loopback_stay_in_sync_and_only_the_chief_writes(tmp_path
     args = ["run", "dcgan", "--steps", "3", "--batch-size", "16", "--seed", "5",
             "--strategy", "multi-worker", "--out", "run", "--set", "precision=float32",
             "--set", "grid_rows=2"]
-    code = "import sys; from ganzoo.cli import main; main(sys.argv[1:])"
+    code = "import sys; from ganzoo.cli.app import main; main(sys.argv[1:])"
     procs: list[subprocess.Popen[str]] = []
     logs = []
     try:

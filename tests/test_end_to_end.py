@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 pytestmark = pytest.mark.tf
 
@@ -100,7 +100,7 @@ def test_export_is_self_describing_hdf5(trained: dict) -> None:
         kernel = f["generator/layers/dense/vars/0"][()]
         assert kernel.shape == (100, 7 * 7 * 256)
     # A Keras user rebuilds the networks from the stored config and uses load_weights.
-    from ganzoo.export import container
+    from ganzoo.artifacts.export import container
 
     gen, disc = ganzoo.build_networks(config, (28, 28, 1))
     container(gen, disc).load_weights(str(trained["run"] / "dcgan.weights.h5"))
@@ -110,14 +110,14 @@ def test_export_is_self_describing_hdf5(trained: dict) -> None:
 def test_in_memory_model_matches_its_export(tmp_path) -> None:
     """Export of a freshly built GAN, reloaded, gives bit-identical images for the same z."""
     import ganzoo
-    from ganzoo import export, sampling
-    from ganzoo.training import meta_for
+    from ganzoo.artifacts import export, sampling
+    from ganzoo.training.trainer import meta_for
 
     gan = ganzoo.build("dcgan", overrides={"ema": 0.0, "precision": "float32"})
     z = sampling.noise(5, 100, seed=0)
     before = np.asarray(gan.sampler(z, training=False))
     entry = ganzoo.catalog().models["dcgan"][0]
-    from ganzoo.config import resolve
+    from ganzoo.zoo.config import resolve
 
     config = resolve(entry, ganzoo.catalog(), {"ema": 0.0, "precision": "float32"})
     info = {"image_shape": [28, 28, 1], "num_classes": 0, "name": "x", "images": 0}

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ganzoo import evaluation
-from ganzoo.cli import cli
-from ganzoo.data import load_embedded
-from ganzoo.hookspecs import hookimpl
+from ganzoo.cli.app import cli
+from ganzoo.contract.hookspecs import hookimpl
+from ganzoo.data.loading import load_embedded
+from ganzoo.evaluation import evaluate as evaluation
 
 pytestmark = pytest.mark.tf
 
@@ -157,7 +157,7 @@ def test_training_refuses_eval_every_it_cannot_score(
 
 
 def _plugin_catalog() -> Any:
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     def mean_pixel(ctx: Any) -> dict[str, float]:
         return {"mean_pixel": float(np.mean(ctx.samples)), "n_seen": ctx.n}

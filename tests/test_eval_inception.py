@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganzoo import evaluation, features
-from ganzoo.host import load_catalog
+from ganzoo.evaluation import evaluate as evaluation
+from ganzoo.evaluation import features
+from ganzoo.zoo.host import load_catalog
 
 pytestmark = pytest.mark.tf
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from ganzoo import classifier, evaluation, metrics
-from ganzoo.data import load_embedded
+from ganzoo.data.loading import load_embedded
+from ganzoo.evaluation import classifier, metrics
+from ganzoo.evaluation import evaluate as evaluation
 
 pytestmark = pytest.mark.tf
 
@@ -20,7 +21,7 @@ N = 2000  # images per degraded set: enough for stable Fréchet distances, cheap
 
 @pytest.fixture(scope="module")
 def real() -> dict[str, Any]:
-    from ganzoo.features import classifier_extractor
+    from ganzoo.evaluation.features import classifier_extractor
 
     data = load_embedded()
     extractor = classifier_extractor()
@@ -119,6 +120,6 @@ def test_kid_is_near_zero_for_two_disjoint_halves_of_one_set(real: dict[str, Any
 
 
 def _catalog() -> Any:
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     return load_catalog()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 pytestmark = pytest.mark.tf
 
@@ -65,9 +65,9 @@ def test_nonfinite_weights_are_never_checkpointed(data: Path, tmp_path: Path) ->
     import keras
 
     import ganzoo
-    from ganzoo import callbacks as cb
-    from ganzoo.data import load_path
-    from ganzoo.training import make_input_pipeline
+    from ganzoo.data.loading import load_path
+    from ganzoo.training import callbacks as cb
+    from ganzoo.training.trainer import make_input_pipeline
 
     gan = ganzoo.build("dcgan", overrides={"g_filters": 8, "d_filters": 8,
                                            "precision": "float32"})

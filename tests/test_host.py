@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 import ganzoo
-from ganzoo import hookspecs, host, registry
-from ganzoo.components import KINDS, Catalog
-from ganzoo.config import resolve
+from ganzoo.contract import hookspecs
+from ganzoo.contract.hookspecs import hookimpl
 from ganzoo.errors import ConfigError
-from ganzoo.hookspecs import hookimpl
-from ganzoo.host import build_plugin_manager, load_catalog
+from ganzoo.zoo import host, registry
+from ganzoo.zoo.components import KINDS, Catalog
+from ganzoo.zoo.config import resolve
+from ganzoo.zoo.host import build_plugin_manager, load_catalog
 from ganzoo_plugins import losses as builtin_losses
 
 BUILTIN_HOOKS = {

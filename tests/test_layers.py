@@ -1,4 +1,4 @@
-"""ganzoo.layers: the fast layers compute what Keras' layers compute.
+"""ganzoo.engine.layers: the fast layers compute what Keras' layers compute.
 
 Each fast path is checked against Keras' own layer with the same weights: exactly (to
 float32 round-off) in float32, and in bfloat16 at least as close to the float32 result
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ganzoo.runtime import dtype_policy
+from ganzoo.engine.runtime import dtype_policy
 
 pytestmark = pytest.mark.tf
 
@@ -27,8 +27,8 @@ gl: Any = None
 @pytest.fixture(autouse=True, scope="module")
 def _tensorflow() -> None:
     global tf, keras, gl
-    from ganzoo import layers
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine import layers
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
     import keras as keras_module

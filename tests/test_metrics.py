@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ganzoo import metrics
+from ganzoo.evaluation import metrics
 
 
 def test_frechet_distance_of_diagonal_gaussians() -> None:

@@ -20,14 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 # ganzoo modules that must import without TensorFlow or Keras (gan.py and callbacks.py are
 # the ones meant to be imported only once a model is built).
 LIGHT_MODULES = [
-    "ganzoo", "ganzoo.api", "ganzoo.builder", "ganzoo.cli", "ganzoo.components",
-    "ganzoo.config", "ganzoo.data", "ganzoo.distribute", "ganzoo.errors", "ganzoo.export",
-    "ganzoo.files", "ganzoo.hookspecs", "ganzoo.host", "ganzoo.images", "ganzoo.interrupts",
-    "ganzoo.registry",
-    "ganzoo.runs", "ganzoo.runtime", "ganzoo.sampling", "ganzoo.scatter", "ganzoo.toy",
-    "ganzoo.training", "ganzoo.visualize",
-    "ganzoo.classifier", "ganzoo.evaluation", "ganzoo.features", "ganzoo.metrics",
-    "ganzoo.viewer", "ganzoo.report", "ganzoo.latent", "ganzoo.pixelstats", "ganzoo.neighbours",
+    "ganzoo", "ganzoo.api", "ganzoo.engine.builder", "ganzoo.cli.app", "ganzoo.zoo.components",
+    "ganzoo.zoo.config", "ganzoo.data.loading", "ganzoo.engine.distribute", "ganzoo.errors", "ganzoo.artifacts.export",
+    "ganzoo.artifacts.files", "ganzoo.contract.hookspecs", "ganzoo.zoo.host", "ganzoo.artifacts.images", "ganzoo.training.interrupts",
+    "ganzoo.zoo.registry",
+    "ganzoo.artifacts.runs", "ganzoo.engine.runtime", "ganzoo.artifacts.sampling", "ganzoo.artifacts.scatter", "ganzoo.data.toy",
+    "ganzoo.training.trainer", "ganzoo.contract.visual",
+    "ganzoo.evaluation.classifier", "ganzoo.evaluation.evaluate", "ganzoo.evaluation.features", "ganzoo.evaluation.metrics",
+    "ganzoo.visual.viewer", "ganzoo.visual.report", "ganzoo.engine.latent", "ganzoo.visual.pixelstats", "ganzoo.visual.neighbours",
 ]
 
 _REPORT = """
@@ -53,7 +53,7 @@ def run_python(code: str, cwd: Path) -> tuple[str, dict[str, bool]]:
 
 def run_cli(args: list[str], cwd: Path) -> tuple[str, dict[str, bool]]:
     code = f"""
-    from ganzoo.cli import cli
+    from ganzoo.cli.app import cli
     try:
         code = cli.main(args={args!r}, prog_name="ganzoo", standalone_mode=False, obj={{}})
     except SystemExit as exc:
@@ -112,7 +112,7 @@ def test_import_every_plugin_module(tmp_path: Path) -> None:
 
 def test_loading_the_catalog_imports_neither(tmp_path: Path) -> None:
     out, loaded = run_python("""
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
     cat = load_catalog()
     print(sorted(cat.models), cat.plugins["builtin"].error)
     """, tmp_path)
@@ -126,7 +126,7 @@ def test_list_wall_time(tmp_path: Path, capsys: Any) -> None:
     """Prints how long `ganzoo list` takes; speed limits live in the benchmarks."""
     exe = shutil.which("ganzoo")
     cmd = [exe, "list"] if exe else [sys.executable, "-c",
-                                     "from ganzoo.cli import main; main(['list'])"]
+                                     "from ganzoo.cli.app import main; main(['list'])"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=_env(),
                           timeout=120)
@@ -151,11 +151,11 @@ def test_example_and_scaffolded_plugins_import_light(tmp_path: Path) -> None:
     """Third-party plugins made the documented way stay cheap to discover too."""
     out, loaded = run_python(f"""
     import sys
-    from ganzoo import scaffold
+    from ganzoo.cli import scaffold
     scaffold.create("lightgan", {str(tmp_path / "pkg")!r})
     sys.path[:0] = [{str(REPO / "examples" / "ganzoo-resgan")!r}, {str(tmp_path / "pkg")!r}]
     import ganzoo_resgan, ganzoo_lightgan
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
     cat = load_catalog(extra_plugins=[("resgan", ganzoo_resgan), ("lightgan", ganzoo_lightgan)])
     print(cat.models["resgan"][1], cat.models["lightgan"][1],
           [cat.plugins[n].warnings for n in ("resgan", "lightgan")])

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ganzoo import hookspecs, host
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
+from ganzoo.contract import hookspecs
+from ganzoo.zoo import host
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = (REPO / "docs" / "PLUGINS.md").read_text(encoding="utf-8")

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from ganzoo import host, registry
-from ganzoo.cli import cli
-from ganzoo.components import Catalog
+from ganzoo.cli.app import cli
+from ganzoo.contract.hookspecs import hookimpl
 from ganzoo.errors import ConfigError, PluginError
-from ganzoo.hookspecs import hookimpl
-from ganzoo.host import load_catalog
+from ganzoo.zoo import host, registry
+from ganzoo.zoo.components import Catalog
+from ganzoo.zoo.host import load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def assert_healthy_still_works(cat: Catalog) -> None:
     names = [line.split()[0] for line in listed.stdout.splitlines()]
     assert "okgan" in names and "dcgan" in names
     # a run of the healthy model gets as far as its plan (data and config checked)
-    from ganzoo import training
+    from ganzoo.training import trainer as training
 
     plan = training.plan("okgan", catalog=cat, overrides={"steps": 1})
     assert plan.config["loss"] == "nsgan"
@@ -133,7 +133,7 @@ def test_import_error_is_one_line_and_named(monkeypatch: pytest.MonkeyPatch,
     """)
     _write_module(module_dir, "ganzoo_t_syntax", "def broken(:\n    pass\n")
     _write_module(module_dir, "ganzoo_t_ok", """
-        from ganzoo.hookspecs import hookimpl
+        from ganzoo.contract.hookspecs import hookimpl
         GANZOO_API = 1
 
         @hookimpl
@@ -294,7 +294,7 @@ def test_dataset_of_a_plugin_that_fails_or_returns_junk() -> None:
     cat = load_catalog(extra_plugins=[("shoddy", plugin), healthy()])
     line = error_line(invoke(cat, "run", "dcgan", "--dataset", "junk"))
     assert line == ("error: dataset 'junk' from plugin 'shoddy' returned list, expected "
-                    "ganzoo.data.ImageData")
+                    "ganzoo.data.loading.ImageData")
     line = error_line(invoke(cat, "run", "dcgan", "--dataset", "crash"))
     assert line == ("error: dataset 'crash' from plugin 'shoddy' failed to load: "
                     "ZeroDivisionError: division by zero")
@@ -302,7 +302,7 @@ def test_dataset_of_a_plugin_that_fails_or_returns_junk() -> None:
 
 
 def test_visualizer_that_is_not_callable_is_refused() -> None:
-    from ganzoo.builder import build_visualizers
+    from ganzoo.engine.builder import build_visualizers
 
     plugin = make_plugin("vis", visualizers=[("flat", lambda ctx: "a string"),
                                              ("boom", lambda ctx: [][0])])
@@ -440,7 +440,7 @@ def test_plugin_that_imports_tensorflow_when_loaded_is_flagged(tmp_path: Path) -
     (site / "tensorflow.py").write_text("STAND_IN = True\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GANZOO_")}
     env.update(PYTHONPATH=f"{site}{os.pathsep}{REPO}", GANZOO_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-c", "from ganzoo.cli import main; "
+    proc = subprocess.run([sys.executable, "-c", "from ganzoo.cli.app import main; "
                            "main(['plugins', '--json'])"], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -567,7 +567,7 @@ def test_visualizer_that_raises_during_training_is_switched_off(
 
 
 def test_sampling_a_run_of_a_broken_plugin_names_it(tmp_path: Path) -> None:
-    from ganzoo import sampling
+    from ganzoo.artifacts import sampling
     from ganzoo.errors import WeightsError
 
     broken = make_plugin("broken", generators=[("brokengen", _factory)],

@@ -67,7 +67,7 @@ class Venv:
     def ganzoo(self, *args: str, code: int = 0, **env: str) -> subprocess.CompletedProcess:
         """`ganzoo ARGS` as a user would type it, in this environment."""
         proc = subprocess.run(
-            [str(self.python), "-c", "import sys; from ganzoo.cli import main; "
+            [str(self.python), "-c", "import sys; from ganzoo.cli.app import main; "
                                      "main(sys.argv[1:])", *args],
             capture_output=True, text=True, env={**self.env, **env}, cwd=self.folder,
             timeout=300)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from ganzoo import config, registry
-from ganzoo.components import Catalog
 from ganzoo.errors import ConfigError, GanzooError
-from ganzoo.host import load_catalog
+from ganzoo.zoo import config, registry
+from ganzoo.zoo.components import Catalog
+from ganzoo.zoo.host import load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "registry.json"

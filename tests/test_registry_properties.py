@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ganzoo import registry
-from ganzoo.components import Catalog
 from ganzoo.errors import ConfigError
+from ganzoo.zoo import registry
+from ganzoo.zoo.components import Catalog
 
 WHERE = "reg.json: model 'm': "
 FIELDS = ("description", "papers", "components", "dataset", "defaults", "notes")

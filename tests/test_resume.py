@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 import ganzoo
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 pytestmark = pytest.mark.tf
 
@@ -42,7 +42,7 @@ def run_args(data: Path, out: Path, steps: int = STEPS) -> list[str]:
 def start(args: list[str]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
         "PYTHONPATH", "")]), "GANZOO_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "ganzoo.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "ganzoo.cli.app", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

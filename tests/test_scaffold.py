@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ganzoo import registry
-from ganzoo.cli import cli
-from ganzoo.config import resolve
-from ganzoo.host import load_catalog
+from ganzoo.cli.app import cli
+from ganzoo.zoo import registry
+from ganzoo.zoo.config import resolve
+from ganzoo.zoo.host import load_catalog
 
 
 def invoke(*args: str) -> Result:

@@ -9,12 +9,12 @@ import h5py
 import numpy as np
 import pytest
 
-from ganzoo import toy
-from ganzoo.data import ImageData
+from ganzoo.artifacts.export import ExportMeta, read_meta
+from ganzoo.artifacts.sampling import save
+from ganzoo.contract.imagedata import ImageData
+from ganzoo.data import toy
 from ganzoo.errors import DataError, WeightsError
-from ganzoo.export import ExportMeta, read_meta
-from ganzoo.sampling import save
-from ganzoo.training import open_dataset
+from ganzoo.training.trainer import open_dataset
 
 
 def ring_mode(k: int) -> np.ndarray:

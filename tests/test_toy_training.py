@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 import ganzoo
-from ganzoo import toy
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
+from ganzoo.data import toy
 
 pytestmark = pytest.mark.tf
 

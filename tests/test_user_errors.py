@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -390,7 +390,7 @@ def test_resume_with_a_damaged_config() -> None:
 def test_resume_with_data_that_changed(catalog: object) -> None:
     """Other pixels than the run trained on (same count and shape): refused, since the
     resumed run could not match the uninterrupted one."""
-    from ganzoo.config import resolve
+    from ganzoo.zoo.config import resolve
 
     np.save("d.npy", np.zeros((64, 28, 28, 1), np.uint8))
     entry = catalog.models["dcgan"][0]

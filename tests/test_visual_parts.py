@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganzoo.images import save_gif
-from ganzoo.latent import interpolation_paths, slerp
-from ganzoo.neighbours import nearest
-from ganzoo.pixelstats import pixel_histogram, total_variation
-from ganzoo.visualize import VisualContext
+from ganzoo.artifacts.images import save_gif
+from ganzoo.contract.visual import VisualContext
+from ganzoo.engine.latent import interpolation_paths, slerp
+from ganzoo.visual.neighbours import nearest
+from ganzoo.visual.pixelstats import pixel_histogram, total_variation
 
 
 def test_slerp_ends_at_its_endpoints_and_stays_on_the_sphere() -> None:
@@ -77,7 +77,7 @@ def test_save_gif_frames_and_size(tmp_path: Path) -> None:
 
 def test_image_visualizers_skip_point_data(tmp_path: Path) -> None:
     """2-D toy sets make points (N, 2): image views skip with a reason instead of failing."""
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     cat = load_catalog()
     points = np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32)
@@ -121,7 +121,7 @@ def _fake_run(root: Path) -> Path:
 def test_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from ganzoo.cli import cli
+    from ganzoo.cli.app import cli
 
     run = _fake_run(tmp_path)
     result = CliRunner().invoke(cli, ["report", str(run)], obj={})
@@ -148,7 +148,7 @@ def test_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
 def test_report_refuses_what_it_cannot_write(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from ganzoo.cli import cli
+    from ganzoo.cli.app import cli
 
     run = _fake_run(tmp_path)
     bad = CliRunner().invoke(cli, ["report", str(run), "--out", str(tmp_path / "r.txt")], obj={})
@@ -165,7 +165,7 @@ def test_report_refuses_what_it_cannot_write(tmp_path: Path) -> None:
 
 def test_progress_gif_stays_small_for_long_runs(tmp_path: Path) -> None:
     """30 epochs of 604-pixel grids: 13 frames (first and last epoch kept), half size."""
-    from ganzoo.host import load_catalog
+    from ganzoo.zoo.host import load_catalog
 
     samples = tmp_path / "samples"
     samples.mkdir()

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 pytestmark = pytest.mark.tf
 
@@ -37,7 +37,7 @@ def invoke(*args: str) -> object:
 
 def tiny_data(path: Path) -> Path:
     """64 labelled images of the shipped subset, as an .npz file."""
-    from ganzoo.data import load_embedded
+    from ganzoo.data.loading import load_embedded
 
     data = load_embedded("train")
     np.savez(path, x=data.images[:64], y=data.labels[:64])
@@ -228,7 +228,7 @@ def test_report_renders_in_headless_chromium(runs, tmp_path: Path) -> None:
     result = invoke("report", str(run))
     assert result.exit_code == 0, result.output
     page = (run / "report.html").read_text(encoding="utf-8")
-    from ganzoo.report import PICTURES
+    from ganzoo.visual.report import PICTURES
 
     for _, caption in PICTURES:  # every built-in view, with its caption
         assert f'alt="{html.escape(caption)}"' in page, caption

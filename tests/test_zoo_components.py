@@ -224,7 +224,7 @@ def test_spectral_normalization_brings_the_largest_singular_value_to_one() -> No
 
 
 def _ctx_for(config: dict) -> Any:
-    from ganzoo.components import BuildContext
+    from ganzoo.contract.contexts import BuildContext
 
     base = {"seed": 0, "g_filters": 8, "d_filters": 8, "g_norm": "batch", "d_norm": "batch",
             "d_dropout": 0.0, "d_heads": "", "conditional": False}
@@ -251,7 +251,7 @@ def test_dcgan_discriminator_norms_and_heads() -> None:
 
 
 def test_latent_inputs_layout() -> None:
-    from ganzoo import latent
+    from ganzoo.engine import latent
 
     config = {"latent_dim": 3, "code_categorical": 4, "code_continuous": 2}
     z = latent.inputs(config, 8, seed=1)
@@ -262,13 +262,13 @@ def test_latent_inputs_layout() -> None:
     fixed = latent.inputs(config, 5, seed=1, categories=np.full(5, 2))
     assert (fixed[:, 5] == 1).all()
     # Without codes the input is the plain Gaussian noise of sampling.noise.
-    from ganzoo import sampling
+    from ganzoo.artifacts import sampling
 
     assert np.array_equal(latent.inputs({"latent_dim": 6}, 4, 9), sampling.noise(4, 6, 9))
 
 
 def test_infogan_grid_has_one_row_per_category() -> None:
-    from ganzoo.training import grid_inputs
+    from ganzoo.training.trainer import grid_inputs
 
     config = {"grid_rows": 3, "seed": 0, "latent_dim": 5, "code_categorical": 4,
               "code_continuous": 1, "conditional": False}

@@ -29,7 +29,7 @@ def _networks(code_dim: int = 0) -> tuple[Any, Any]:
 def _gan(penalties: list, loss: Any = None, code_dim: int = 0, **kw: Any) -> Any:
     import keras
 
-    from ganzoo.gan import GAN
+    from ganzoo.engine.gan import GAN
     from ganzoo_plugins.losses import NonSaturating
 
     g, d = _networks(code_dim)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ganzoo.cli import cli
+from ganzoo.cli.app import cli
 
 pytestmark = pytest.mark.tf
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(REPO))
 
-from ganzoo.data import read_idx  # noqa: E402
+from ganzoo.data.loading import read_idx  # noqa: E402
 
 DEFAULT_SOURCE = Path("/usr/share/datasets/fashion-mnist")
 DEFAULT_OUT = REPO / "ganzoo" / "datafiles" / "fashion-mnist-10k"

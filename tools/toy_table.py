@@ -3,7 +3,7 @@
 Protocol (written next to the numbers in docs/ZOO.md): train each configuration with
 `ganzoo.train` (the same path as `ganzoo run`) for a fixed number of generator steps
 and seeds, draw 2,500 samples from the run's export with `ganzoo.sample(..., seed=0)`,
-and score them with `ganzoo.toy.mode_metrics`. Everything is seeded, so a rerun on the
+and score them with `ganzoo.data.toy.mode_metrics`. Everything is seeded, so a rerun on the
 same platform gives the same figures. Runs go to a temporary folder.
 
 Usage (from the repository root):
@@ -59,7 +59,7 @@ def main() -> None:
     os.environ.setdefault("GANZOO_OFFLINE", "1")
 
     import ganzoo
-    from ganzoo import toy
+    from ganzoo.data import toy
 
     table = ZOO if args.zoo else CONFIGS
     rows = [table[i] for i in args.only] if args.only else table

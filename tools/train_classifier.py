@@ -1,7 +1,7 @@
 """Train the Fashion-MNIST classifier that ganzoo's 28x28 metrics use, and its references.
 
 Why a script: the feature extractor behind every ganzoo figure must be reproducible by
-anyone from the public data set. The recipe is fixed: the CNN of `ganzoo.classifier`,
+anyone from the public data set. The recipe is fixed: the CNN of `ganzoo.evaluation.classifier`,
 trained on the Fashion-MNIST TRAINING split (60,000 images, scaled to [0, 1]) with
 Adam(1e-3), batch 128, `--epochs` epochs (default 6), seed 0; the TEST split (10,000
 images) is used only to measure accuracy and to compute the reference statistics.
@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(REPO))
 
-from ganzoo import classifier, metrics  # noqa: E402
-from ganzoo.data import load_embedded, load_standard  # noqa: E402
-from ganzoo.files import atomic_path, write_json  # noqa: E402
+from ganzoo.artifacts.files import atomic_path, write_json  # noqa: E402
+from ganzoo.data.loading import load_embedded, load_standard  # noqa: E402
+from ganzoo.evaluation import classifier, metrics  # noqa: E402
 
 DEFAULT_OUT = REPO / "ganzoo" / "datafiles" / classifier.FOLDER
 SEED = 0
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
     import keras

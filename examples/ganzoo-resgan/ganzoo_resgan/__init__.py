@@ -16,7 +16,7 @@ import os
 from importlib import resources
 from typing import Any
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.plugin import hookimpl
 
 from . import losses, networks, visualizers
 
@@ -50,7 +50,7 @@ def ganzoo_register_visualizers(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_models(register: Any) -> None:
-    from ganzoo.registry import read_file
+    from ganzoo.plugin import read_registry as read_file
 
     with resources.as_file(resources.files(__package__) / "registry.json") as path:
         for name, entry in read_file(path).items():

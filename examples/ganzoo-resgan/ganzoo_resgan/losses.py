@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
+from ganzoo.plugin import BuildContext
 
 
 class RelativisticAverage:

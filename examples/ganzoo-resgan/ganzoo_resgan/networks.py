@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 GENERATOR_PARAMS = {"res_g_channels": 64}
 DISCRIMINATOR_PARAMS = {"res_d_channels": 64}

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.images import save_grid
+from ganzoo.plugin import save_grid
 
 
 def moments(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from ganzoo_resgan import losses, networks, visualizers
 
-from ganzoo.components import BuildContext
+from ganzoo.contract.contexts import BuildContext
 from ganzoo.errors import ConfigError
-from ganzoo.host import load_catalog
+from ganzoo.zoo.host import load_catalog
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +97,7 @@ def test_moments_by_hand() -> None:
 
 
 def test_moments_writes_a_png(tmp_path: Path) -> None:
-    from ganzoo.visualize import VisualContext
+    from ganzoo.contract.visual import VisualContext
 
     rng = np.random.default_rng(0)
     run = VisualContext(run_dir=tmp_path, config={}, epoch=1, step=1, final=False,

@@ -1,0 +1,409 @@
+"""Keras callbacks that turn `fit()` into a ganzoo run: throughput, metrics CSV,
+per-epoch visualizers, atomic checkpoints, a step limit and a guard against NaN.
+
+Keras' own callbacks (progress bar, TensorBoard) are used as they are; these add
+only what Keras does not do.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from ganzoo.artifacts.files import atomic_path, write_json
+from ganzoo.artifacts.runs import CHECKPOINT_FORMAT
+
+
+def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for key, value in (logs or {}).items():
+        try:
+            out[key] = float(np.asarray(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class Throughput(keras.callbacks.Callback):
+    """Adds ``images_per_sec`` (real images consumed per second) to the logs.
+
+    Placed before the progress bar, so the bar shows it. The run's first step, which
+    traces and compiles the train step, is left out of the totals.
+    """
+
+    def __init__(self, images_per_step: int) -> None:
+        super().__init__()
+        self.images_per_step = images_per_step
+        self._last: float | None = None
+        self._steps = 0
+        self.total_images = 0
+        self.train_seconds = 0.0
+        self._epoch_start = (0, 0.0)
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self._last is None:
+            self._last = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        now = time.perf_counter()
+        elapsed = max(now - (self._last or now), 1e-9)
+        self._last = now
+        self._steps += 1
+        if self._steps > 1:
+            self.total_images += self.images_per_step
+            self.train_seconds += elapsed
+        if logs is not None:
+            logs["images_per_sec"] = self.images_per_step / elapsed
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = (self.total_images, self.train_seconds)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._last = None  # do not count visualizers and checkpoints as training time
+        images, seconds = self._epoch_start
+        if logs is not None and self.train_seconds > seconds:
+            logs["images_per_sec"] = (self.total_images - images) / (self.train_seconds - seconds)
+
+    @property
+    def rate(self) -> float:
+        """Steady-state images per second over the whole run."""
+        return self.total_images / self.train_seconds if self.train_seconds else 0.0
+
+
+class StepCounter(keras.callbacks.Callback):
+    """Counts generator steps across epochs and stops `fit()` at ``max_steps``."""
+
+    def __init__(self, max_steps: int, start_step: int = 0, start_epoch: int = 0) -> None:
+        super().__init__()
+        self.max_steps = max_steps
+        self.step = start_step
+        self.epoch = start_epoch
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.step += 1
+        if self.max_steps and self.step >= self.max_steps:
+            self.model.stop_training = True
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training when any logged loss is NaN or infinite (Keras' TerminateOnNaN
+    only looks at ``loss``). The checkpointer also trips it when a weight is not finite;
+    checkpointers consult ``tripped`` and never save after it."""
+
+    def __init__(self, counter: StepCounter) -> None:
+        super().__init__()
+        self.counter = counter
+        self.tripped: str | None = None
+
+    def trip(self, why: str) -> None:
+        if self.tripped is None:
+            self.tripped = why
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        for key, value in _floats(logs).items():
+            if not math.isfinite(value):
+                self.trip(f"{key} became {value} at step {self.counter.step}")
+                self.model.stop_training = True
+                return
+
+
+class MetricsCSV(keras.callbacks.Callback):
+    """metrics.csv: one row per generator step with every logged value."""
+
+    def __init__(self, path: Path, counter: StepCounter, append: bool = False,
+                 extra_fields: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.path = path
+        self.counter = counter
+        self.append = append
+        #: columns that appear only on some rows (periodic evaluation); the header is
+        #: fixed at the first row, so they are declared up front
+        self.extra_fields = extra_fields
+        self._file: Any = None
+        self._writer: csv.DictWriter | None = None
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._file = self.path.open("a" if self.append else "w", newline="", encoding="utf-8")
+        self.append = True  # a second fit() (a resumed run's next epochs) appends
+        self._writer = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        row = {"step": self.counter.step, "epoch": self.counter.epoch}
+        row.update({k: f"{v:.6g}" for k, v in _floats(logs).items()})
+        row["seconds"] = f"{time.perf_counter() - self._start:.3f}"
+        if self._writer is None:
+            self._file.flush()
+            header = _header(self.path)  # appending: keep the columns already there
+            fields = header or list(row) + [f for f in self.extra_fields if f not in row]
+            self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
+            if not header:
+                self._writer.writeheader()
+        self._writer.writerow(row)
+        if self.counter.step % 50 == 0:
+            self._file.flush()
+
+    def flush(self) -> None:
+        """Called before each checkpoint: the rows up to a checkpoint's step are on disk."""
+        if self._file:
+            self._file.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._file:
+            self._file.close()
+            self._file = None
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return next(csv.reader(f), [])
+
+
+def _rows_until(path: Path, step: int) -> list[dict[str, Any]]:
+    """The rows of a CSV file up to `step` (a resumed run keeps its earlier evaluations)."""
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    try:
+        return [row for row in rows if int(row.get("step") or 0) <= step]
+    except ValueError:
+        return []
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """Drop the rows after `step` (steps a resumed run will train again)."""
+    if not path.is_file():
+        return
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    header, kept = rows[0], [rows[0]]
+    col = header.index("step") if "step" in header else 0
+    for row in rows[1:]:
+        try:
+            if int(row[col]) <= step:
+                kept.append(row)
+        except (ValueError, IndexError):
+            break  # a row cut short by a crash ends the file
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(kept)
+
+
+class PeriodicEval(keras.callbacks.Callback):
+    """Scores samples at the last step of every `every`-th epoch and at the end of training.
+
+    Placed before `MetricsCSV`: the headline figures go into that step's logs (so into
+    metrics.csv as ``eval_<name>`` columns and the progress bar); every figure goes to
+    eval.csv (one row per evaluation, rewritten atomically) and to TensorBoard.
+    """
+
+    def __init__(self, score: Callable[[], dict[str, Any]], every: int, steps_per_epoch: int,
+                 counter: StepCounter, run_dir: Path, headline: tuple[str, ...]) -> None:
+        super().__init__()
+        self.score = score
+        self.every = every
+        self.steps_per_epoch = steps_per_epoch
+        self.counter = counter
+        self.csv_path = run_dir / "eval.csv"
+        self.tb_dir = run_dir / "tensorboard" / "eval"
+        self.headline = headline
+        self.rows: list[dict[str, Any]] = _rows_until(self.csv_path, counter.step)
+        self._writer: Any = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        # By the global step, not Keras' batch index: a resumed run's first fit() starts
+        # inside an epoch.
+        end_of_epoch = (self.counter.step % self.steps_per_epoch == 0
+                        and self.counter.epoch % self.every == 0)
+        last = bool(self.counter.max_steps) and self.counter.step >= self.counter.max_steps
+        if not (end_of_epoch or last):
+            return
+        figures = {k: v for k, v in self.score().items()
+                   if isinstance(v, int | float) and not isinstance(v, bool)}
+        if logs is not None:
+            logs.update({f"eval_{k}": figures[k] for k in self.headline if k in figures})
+        self.rows.append({"step": self.counter.step, "epoch": self.counter.epoch, **figures})
+        self._write_csv()
+        self._write_tensorboard(figures)
+
+    def _write_csv(self) -> None:
+        fields: list[str] = []
+        for row in self.rows:
+            fields += [k for k in row if k not in fields]
+        with atomic_path(self.csv_path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else v)
+                              for k, v in row.items()} for row in self.rows)
+
+    def _write_tensorboard(self, figures: dict[str, float]) -> None:
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.tb_dir))
+        with self._writer.as_default():
+            for key, value in figures.items():
+                tf.summary.scalar(f"eval/{key}", value, step=self.counter.step)
+        self._writer.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class Visuals(keras.callbacks.Callback):
+    """Runs the model's visualizers after every epoch."""
+
+    def __init__(self, run: Callable[[int, bool], list[Path]],
+                 skip: Callable[[], bool] | None = None) -> None:
+        super().__init__()
+        self.run = run
+        self.skip = skip or (lambda: False)
+        self.written: list[Path] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not self.skip():  # an interrupted run exits quickly
+            self.written = self.run(epoch + 1, False)
+
+
+def _nonfinite_weights(model: Any) -> str | None:
+    """The path of the first float weight of `model` holding NaN or Inf, or None."""
+    for variable in model.weights:
+        if "float" not in str(variable.dtype):
+            continue
+        if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
+            return str(variable.path)
+    return None
+
+
+def _seed_states(model: Any) -> list[Any]:
+    """The state variables of every `keras.random.SeedGenerator` of `model` (its own and its
+    layers'), in tracking order; other variables outside ``model.weights`` are not RNG."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables
+            if id(v) not in weights and str(v.path).endswith("seed_generator_state")]
+
+
+def rng_state(model: Any) -> list[list[int]]:
+    """Every random generator state of `model`. Keras' ``save_weights`` leaves them out,
+    so checkpoints store them."""
+    return [[int(x) for x in np.asarray(keras.ops.convert_to_numpy(v)).ravel()]
+            for v in _seed_states(model)]
+
+
+def set_rng_state(model: Any, states: list[list[int]]) -> None:
+    """Restore what `rng_state` returned; raises ValueError when it does not fit."""
+    variables = _seed_states(model)
+    if len(states) != len(variables):
+        raise ValueError(f"{len(states)} random generator states for {len(variables)} "
+                         "generators")
+    for variable, state in zip(variables, states, strict=True):
+        if len(state) != int(np.prod(variable.shape)):
+            raise ValueError(f"random generator state of length {len(state)} for "
+                             f"{tuple(variable.shape)}")
+        variable.assign(np.asarray(state, dtype=str(variable.dtype)).reshape(variable.shape))
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Ends `fit()` after the step during which SIGINT/SIGTERM arrived
+    (see `ganzoo.training.interrupts`); the checkpointer then saves that step."""
+
+    def __init__(self, interrupts: Any) -> None:
+        super().__init__()
+        self.interrupts = interrupts
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.interrupts.signum is not None:
+            self.model.stop_training = True
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Atomic checkpoints of the whole training state.
+
+    ``checkpoints/ckpt-<step>.weights.h5`` holds the networks, the optimizers, the
+    weight average (Keras' ``save_weights``) and, as the JSON attribute
+    ``ganzoo_checkpoint``, the step, the epoch, the data position and the random
+    generators' states. It is written to a temporary file and renamed;
+    ``checkpoints/latest.json`` is replaced only after that, so a crash at any moment
+    leaves the previous checkpoint readable. The last ``keep`` are kept.
+
+    Before saving, every weight is checked: non-finite weights trip the guard and
+    nothing is written, so a good checkpoint is never followed by a broken one.
+    """
+
+    def __init__(self, folder: Path, counter: StepCounter, guard: NonFiniteGuard,
+                 every: int = 0, keep: int = 2, steps_per_epoch: int = 0,
+                 seed: int = 0, before_save: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.counter = counter
+        self.guard = guard
+        self.every = every
+        self.keep = keep
+        self.steps_per_epoch = steps_per_epoch
+        self.seed = seed
+        self.before_save = before_save or (lambda: None)
+        self.saved_step = counter.step  # the state we start from is already on disk
+        self.saved_path: Path | None = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.every and self.counter.step % self.every == 0:
+            self.save()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.save()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.save()
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint records besides the weights."""
+        step = self.counter.step
+        spe = max(self.steps_per_epoch, 1)
+        return {"format": CHECKPOINT_FORMAT, "step": step, "epoch": self.counter.epoch,
+                "data_position": {"epoch": step // spe, "batch": step % spe,
+                                  "steps_per_epoch": self.steps_per_epoch, "seed": self.seed},
+                "rng": rng_state(self.model)}
+
+    def save(self) -> Path | None:
+        import json
+
+        import h5py
+
+        step = self.counter.step
+        if self.guard.tripped or step == self.saved_step:
+            return None
+        broken = _nonfinite_weights(self.model)
+        if broken is not None:
+            self.guard.trip(f"weight {broken} became non-finite by step {step}")
+            self.model.stop_training = True
+            return None
+        self.before_save()
+        path = self.folder / f"ckpt-{step:08d}.weights.h5"
+        with atomic_path(path, suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+            with h5py.File(tmp, "r+") as f:
+                f.attrs["ganzoo_checkpoint"] = json.dumps(self.state())
+        write_json(self.folder / "latest.json",
+                   {"step": step, "epoch": self.counter.epoch, "file": path.name})
+        self.saved_step = step
+        self.saved_path = path
+        for old in sorted(self.folder.glob("ckpt-*.weights.h5"))[:-self.keep]:
+            old.unlink(missing_ok=True)
+        return path
