@@ -133,13 +133,14 @@ class Tutorial:
 # -- (b) ganzoo's engine --------------------------------------------------------------------
 
 def ganzoo_runner(dataset: str, batch: int, seed: int, precision: str):
+    from ganzoo.training import plan as planning
     from ganzoo.training import trainer as training
     from ganzoo.zoo.host import load_catalog
 
     catalog = load_catalog()
 
     def run(steps: int) -> float:
-        plan = training.plan("dcgan-tutorial", catalog=catalog, dataset=dataset, overrides={
+        plan = planning.plan("dcgan-tutorial", catalog=catalog, dataset=dataset, overrides={
             "steps": steps + 1, "batch_size": batch, "seed": seed, "precision": precision,
             "visualizers": "",
         })

@@ -58,6 +58,7 @@ def train(
     `strategy` (default, mirrored, multi-worker, tpu) spreads training with
     tf.distribute; see docs/DISTRIBUTED.md.
     """
+    from ganzoo.training import plan as planning
     from ganzoo.training import trainer as training
 
     cat = cat or catalog()
@@ -69,7 +70,7 @@ def train(
                        strategy=strategy)
     if epochs is not None:
         flags["steps"] = 0
-    p = training.plan(model, catalog=cat, dataset=dataset, overrides=flags)
+    p = planning.plan(model, catalog=cat, dataset=dataset, overrides=flags)
     return training.train(p, out=out, overwrite=overwrite, verbose=verbose)
 
 

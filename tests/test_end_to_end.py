@@ -111,7 +111,7 @@ def test_in_memory_model_matches_its_export(tmp_path) -> None:
     """Export of a freshly built GAN, reloaded, gives bit-identical images for the same z."""
     import ganzoo
     from ganzoo.artifacts import export, sampling
-    from ganzoo.training.trainer import meta_for
+    from ganzoo.artifacts.export import meta_for
 
     gan = ganzoo.build("dcgan", overrides={"ema": 0.0, "precision": "float32"})
     z = sampling.noise(5, 100, seed=0)

@@ -66,15 +66,16 @@ def test_nonfinite_weights_are_never_checkpointed(data: Path, tmp_path: Path) ->
 
     import ganzoo
     from ganzoo.data.loading import load_path
+    from ganzoo.data.pipeline import make_input_pipeline
     from ganzoo.training import callbacks as cb
-    from ganzoo.training.trainer import make_input_pipeline
+    from ganzoo.training.checkpointer import Checkpointer
 
     gan = ganzoo.build("dcgan", overrides={"g_filters": 8, "d_filters": 8,
                                            "precision": "float32"})
     counter = cb.StepCounter(10)
     guard = cb.NonFiniteGuard(counter)
     folder = tmp_path / "ckpts"
-    checkpointer = cb.Checkpointer(folder, counter, guard, every=1, keep=5,
+    checkpointer = Checkpointer(folder, counter, guard, every=1, keep=5,
                                    steps_per_epoch=8)
 
     class Poison(keras.callbacks.Callback):

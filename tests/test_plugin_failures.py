@@ -96,9 +96,9 @@ def assert_healthy_still_works(cat: Catalog) -> None:
     names = [line.split()[0] for line in listed.stdout.splitlines()]
     assert "okgan" in names and "dcgan" in names
     # a run of the healthy model gets as far as its plan (data and config checked)
-    from ganzoo.training import trainer as training
+    from ganzoo.training import plan as planning
 
-    plan = training.plan("okgan", catalog=cat, overrides={"steps": 1})
+    plan = planning.plan("okgan", catalog=cat, overrides={"steps": 1})
     assert plan.config["loss"] == "nsgan"
 
 
@@ -294,7 +294,7 @@ def test_dataset_of_a_plugin_that_fails_or_returns_junk() -> None:
     cat = load_catalog(extra_plugins=[("shoddy", plugin), healthy()])
     line = error_line(invoke(cat, "run", "dcgan", "--dataset", "junk"))
     assert line == ("error: dataset 'junk' from plugin 'shoddy' returned list, expected "
-                    "ganzoo.data.loading.ImageData")
+                    "ganzoo.plugin.ImageData")
     line = error_line(invoke(cat, "run", "dcgan", "--dataset", "crash"))
     assert line == ("error: dataset 'crash' from plugin 'shoddy' failed to load: "
                     "ZeroDivisionError: division by zero")

@@ -13,8 +13,8 @@ from ganzoo.artifacts.export import ExportMeta, read_meta
 from ganzoo.artifacts.sampling import save
 from ganzoo.contract.imagedata import ImageData
 from ganzoo.data import toy
+from ganzoo.data.loading import open_dataset
 from ganzoo.errors import DataError, WeightsError
-from ganzoo.training.trainer import open_dataset
 
 
 def ring_mode(k: int) -> np.ndarray:

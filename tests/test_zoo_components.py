@@ -268,7 +268,7 @@ def test_latent_inputs_layout() -> None:
 
 
 def test_infogan_grid_has_one_row_per_category() -> None:
-    from ganzoo.training.trainer import grid_inputs
+    from ganzoo.engine.latent import grid_inputs
 
     config = {"grid_rows": 3, "seed": 0, "latent_dim": 5, "code_categorical": 4,
               "code_continuous": 1, "conditional": False}

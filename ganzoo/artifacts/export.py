@@ -19,6 +19,7 @@ reader (no pickle, no Lambda layers, no ``safe_mode=False``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,3 +299,20 @@ def load_weights_strictly(model: Any, path: str | Path, what: str,
 def load_into(path: str | Path, generator: Any, discriminator: Any) -> None:
     """Load an export's arrays into freshly built networks (weights only, no code)."""
     load_weights_strictly(container(generator, discriminator), path, "weights")
+
+
+def meta_for(model: str, entry: Mapping[str, Any], config: Mapping[str, Any],
+             data_info: Mapping[str, Any], step: int, version: str) -> ExportMeta:
+    """The metadata of an export, from a run's model, entry, config and data."""
+    import keras
+    import tensorflow as tf
+
+    return ExportMeta(
+        model=model, entry=dict(entry), config=dict(config),
+        image_shape=tuple(data_info["image_shape"]),
+        num_classes=int(data_info["num_classes"]),
+        class_names=tuple(data_info.get("class_names") or ()),
+        data={k: data_info[k] for k in ("name", "images")},
+        ganzoo_version=version, keras_version=keras.__version__,
+        tensorflow_version=tf.__version__, step=step,
+    )

@@ -242,6 +242,7 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
         assignments: tuple[str, ...], overwrite: bool, strategy: str | None,
         precision: str | None) -> None:
     """Train model NAME and write a run folder (samples, plots, metrics, weights)."""
+    from ganzoo.training import plan as planning
     from ganzoo.training import trainer as training
     from ganzoo.zoo.config import parse_assignments
 
@@ -254,7 +255,7 @@ def run(ctx: click.Context, name: str, dataset: str | None, epochs: int | None,
             overrides[key] = value
     if epochs is not None:
         overrides["steps"] = 0
-    plan = training.plan(name, catalog=_catalog(ctx), dataset=dataset, overrides=overrides)
+    plan = planning.plan(name, catalog=_catalog(ctx), dataset=dataset, overrides=overrides)
     result = training.train(plan, out=out, overwrite=overwrite)
     _finish(ctx, result)
 

@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-if TYPE_CHECKING:  # only for annotations: importing them would pull in TensorFlow
+if TYPE_CHECKING:  # only for annotations: importing it would pull in TensorFlow
     import keras
-
-    from ganzoo.evaluation.features import Extractor
-    from ganzoo.evaluation.reference import Reference
 
 Outputs = dict[str, Any]
 
@@ -107,8 +104,8 @@ class EvalContext:
     seed: int
     #: metrics add what a reader needs to reproduce their figures (subset sizes, k, ...)
     protocol: dict[str, Any]
-    _extractor: Callable[[], Extractor] = field(repr=False)
-    _reference: Callable[[], Reference] = field(repr=False)
+    _extractor: Callable[[], Any] = field(repr=False)
+    _reference: Callable[[], Any] = field(repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -119,13 +116,16 @@ class EvalContext:
     def is_images(self) -> bool:
         return self.samples.ndim == 4
 
-    def extractor(self) -> Extractor:
+    def extractor(self) -> Any:
+        """The feature extractor (`ganzoo.evaluation.features.Extractor`): name, identity,
+        class names, and a call from uint8 images to (features, class probabilities)."""
         if "extractor" not in self._cache:
             self._cache["extractor"] = self._extractor()
             self.protocol["feature_extractor"] = self._cache["extractor"].identity
         return self._cache["extractor"]
 
-    def reference(self) -> Reference:
+    def reference(self) -> Any:
+        """The real data's statistics (`ganzoo.evaluation.evaluate.Reference`)."""
         if "reference" not in self._cache:
             self._cache["reference"] = self._reference()
             self.protocol["reference"] = self._cache["reference"].describe()

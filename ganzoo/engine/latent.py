@@ -73,3 +73,24 @@ def interpolation_paths(starts: np.ndarray, ends: np.ndarray, steps: int) -> np.
     """(rows, steps, d): `steps` evenly spaced slerp points from each start to its end."""
     ts = np.linspace(0.0, 1.0, steps)
     return np.stack([slerp(a, b, ts) for a, b in zip(starts, ends, strict=True)])
+
+
+def grid_inputs(config: Mapping[str, Any],
+                num_classes: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed generator inputs of the per-epoch grid, and the label of each grid row.
+
+    Conditional models draw one row per class; models with a categorical latent code
+    (InfoGAN) one row per category, so a row shows what the code controls. The
+    second value (None for a plain grid) is the class or category of each sample.
+    """
+    rows = int(config["grid_rows"])
+    categories = int(config.get("code_categorical", 0) or 0)
+    labels = None
+    if config.get("conditional") and num_classes:
+        labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)
+    elif categories:
+        labels = np.repeat(np.arange(categories, dtype=np.int32), rows)
+    n = rows * rows if labels is None else len(labels)
+    row_codes = labels if categories and not config.get("conditional") else None
+    z = inputs(config, n, int(config["seed"]) + 2_000_003, categories=row_codes)
+    return z, labels

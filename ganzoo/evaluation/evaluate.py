@@ -75,7 +75,7 @@ def is_shipped(dataset: str | None, shape: tuple[int, ...]) -> bool:
 
 def reference_images(catalog: Catalog, dataset: str) -> tuple[Any, str]:
     """The real images of a non-shipped reference: the test split, else the train split."""
-    from ganzoo.training.trainer import open_dataset
+    from ganzoo.data.loading import open_dataset
 
     try:
         return open_dataset(catalog, dataset, "test"), "test"

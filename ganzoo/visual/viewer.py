@@ -45,7 +45,7 @@ def training_data_loader(catalog: Catalog, names: list[str], model: str
     cache: dict[str, Any] = {}
 
     def load() -> tuple[np.ndarray, np.ndarray | None]:
-        from ganzoo.training.trainer import open_dataset
+        from ganzoo.data.loading import open_dataset
 
         if "data" not in cache:
             if not names:
@@ -72,7 +72,7 @@ def context_for(source: str | Path, catalog: Catalog, out_dir: Path,
                 seed: int | None = None) -> VisualContext:
     """A `VisualContext` for a run folder or export, writing into `out_dir`."""
     from ganzoo.artifacts import sampling
-    from ganzoo.training.trainer import grid_inputs
+    from ganzoo.engine.latent import grid_inputs
 
     source = Path(source)
     loaded = sampling.load(source, catalog)
