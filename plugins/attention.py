@@ -27,7 +27,7 @@ from ganzoo.components import BuildContext
 from ganzoo.errors import ConfigError
 
 from . import norms
-from .resnet import discriminator_outputs, generator_inputs, image_checks, initializers
+from .resnet import discriminator_outputs, generator_inputs, image_checks, initializers, weight
 
 SAGAN_GENERATOR_PARAMS = {"g_filters": 64, "g_norm": "batch", "g_attention": 0,
                           "g_attention_pool": False}
@@ -151,7 +151,7 @@ def _attention_side(ctx: BuildContext, key: str, sides: list[int]) -> int:
 
 
 def _spectral(layer: Any) -> Any:
-    return norms.weight(layer, "spectral")
+    return weight(layer, "spectral")
 
 
 def build_sagan_generator(ctx: BuildContext) -> Any:

@@ -54,7 +54,11 @@ def image_checks(ctx: BuildContext, network: str) -> tuple[int, int, int]:
     height, width, channels = ctx.image_shape
     if height != width:
         raise ConfigError(f"the {network} networks need square images; got {height}x{width}")
-    stages, base = stages_for(height)
+    try:
+        stages, base = stages_for(height)
+    except ConfigError:
+        raise ConfigError(f"the {network} networks need image sides of the form b * 2^k with "
+                          f"k >= 1 and b >= 4 (28, 32, 64, ...); got {height}") from None
     return stages, base, channels
 
 
@@ -99,6 +103,18 @@ def generator_inputs(ctx: BuildContext) -> tuple[Any, Any]:
     return [z, label], keras.layers.Concatenate(name="z_label")([z, onehot])
 
 
+def weight(layer: Any, kind: str) -> Any:
+    """`norms.weight` with the wrapper in the wrapped layer's dtype policy: under
+    mixed_bfloat16 the wrapper otherwise casts a float32 Dense's logits to bfloat16."""
+    import keras
+
+    if kind == "spectral":
+        return keras.layers.SpectralNormalization(layer, power_iterations=1,
+                                                  name=f"{layer.name}_sn",
+                                                  dtype=layer.dtype_policy)
+    return layer
+
+
 def discriminator_outputs(ctx: BuildContext, features: Any, label: Any, norm: str,
                           init: Callable[[float], Any]) -> dict[str, Any]:
     """The heads on D's pooled features: {"logits": (batch, 1) float32, ...d_heads}.
@@ -111,19 +127,19 @@ def discriminator_outputs(ctx: BuildContext, features: Any, label: Any, norm: st
 
     heads = parse_heads(ctx)
     dense = keras.layers.Dense(1, kernel_initializer=init(1.0), dtype="float32", name="logits")
-    logits = norms.weight(dense, norm)(features)
+    logits = weight(dense, norm)(features)
     if label is not None:
         embed = keras.layers.Embedding(ctx.num_classes, features.shape[-1],
                                        embeddings_initializer=init(1.0), dtype="float32",
                                        name="label_embedding")
-        embedded = norms.weight(embed, norm)(label)
+        embedded = weight(embed, norm)(label)
         logits = logits + ops.sum(embedded * ops.cast(features, "float32"), axis=1,
                                   keepdims=True)
     outputs = {"logits": logits}
     if "class" in heads:
         dense = keras.layers.Dense(ctx.num_classes, kernel_initializer=init(1.0),
                                    dtype="float32", name="class_logits")
-        outputs["class_logits"] = norms.weight(dense, norm)(features)
+        outputs["class_logits"] = weight(dense, norm)(features)
     if "code" in heads:
         q = keras.layers.Dense(128, kernel_initializer=init(1.0), name="q_hidden")(features)
         q = keras.layers.LeakyReLU(0.2, name="q_act")(q)
@@ -167,7 +183,7 @@ def _down_block(x: Any, width: int, norm: str, init: Callable[[float], Any], nam
     def conv(size: int, gain: float, suffix: str) -> Any:
         layer = Conv2D(width, size, padding="same", kernel_initializer=init(gain),
                        name=f"{name}_{suffix}")
-        return norms.weight(layer, norm)
+        return weight(layer, norm)
 
     def pool(suffix: str) -> Any:
         return keras.layers.AveragePooling2D(2, name=f"{name}_{suffix}")
