@@ -66,8 +66,8 @@ def initializers(seed: Any) -> Callable[[float], Any]:
     """A source of Glorot-uniform initializers (SNGAN's), each with its own seed.
 
     A Keras initializer with an int seed returns the same values on every call, so layers
-    of equal shape sharing one would start out equal. `next(gain)` gives an initializer
-    with the given gain (sqrt(2) on the residual convs, 1 elsewhere, as SNGAN's code).
+    of equal shape sharing one would start out equal. The returned function gives a fresh
+    initializer for a gain (sqrt(2) on the residual convs, 1 elsewhere, as in SNGAN's code).
     """
     import keras
 

@@ -189,6 +189,35 @@ def test_resnet_critic_equals_the_papers_blocks(conditional: bool) -> None:
     np.testing.assert_allclose(_np(got), want, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("norm", ["none", "layer", "spectral"])
+def test_resnet_critic_takes_a_gradient_penalty(norm: str) -> None:
+    """WGAN-GP differentiates D's input gradient again: every D kernel gets a finite
+    gradient of the penalty, and (no BatchNorm) each example's logit is its own."""
+    from types import SimpleNamespace
+
+    from ganzoo_plugins import resnet
+    from ganzoo_plugins.penalties import GradientPenalty
+
+    d = resnet.build_discriminator(_ctx((8, 8, 1), d_channels=4, d_norm=norm))
+    rng = np.random.default_rng(10)
+    real, fake = (tf.constant(rng.normal(size=(4, 8, 8, 1)).astype(np.float32))
+                  for _ in range(2))
+    ctx = SimpleNamespace(discriminator=lambda x, y=None: d(x, training=True), real=real,
+                          fake=fake, labels=None, seed=keras.random.SeedGenerator(1))
+    with tf.GradientTape() as tape:
+        penalty = GradientPenalty(10.0)(ctx)
+    grads = tape.gradient(penalty, d.trainable_variables)
+    got = {v.path: g for v, g in zip(d.trainable_variables, grads, strict=True)}
+    assert np.isfinite(float(penalty))
+    # The logit's bias does not move the input gradient: no gradient there, by right.
+    kernels = [g for p, g in got.items() if p.endswith("kernel")]
+    assert all(g is not None and np.isfinite(g.numpy()).all() for g in kernels)
+    if norm != "spectral":  # spectral normalization rewrites its kernel on training calls
+        whole = d(real, training=True)["logits"].numpy()
+        alone = d(real[:1], training=True)["logits"].numpy()
+        np.testing.assert_allclose(whole[:1], alone, rtol=1e-5, atol=1e-6)
+
+
 def test_conditional_generators_take_labels_and_codes() -> None:
     for build_g, build_d in _factories().values():
         ctx = _ctx((28, 28, 1), conditional=True, code_categorical=3, code_continuous=2,
