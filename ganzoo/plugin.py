@@ -18,7 +18,7 @@ from typing import Any
 
 from ganzoo.contract.contexts import BuildContext, EvalContext, StepContext
 from ganzoo.contract.hookspecs import API_VERSION, hookimpl, hookspec
-from ganzoo.contract.imagedata import ImageData, is_point_shape
+from ganzoo.contract.imagedata import DEFAULT_DATASET, ImageData, is_point_shape
 from ganzoo.contract.protocols import (
     DatasetLoader,
     Loss,
@@ -73,6 +73,7 @@ __all__ = [
     "API_VERSION",
     "BuildContext",
     "ConfigError",
+    "DEFAULT_DATASET",
     "DataError",
     "DatasetLoader",
     "EvalContext",

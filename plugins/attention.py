@@ -23,11 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 from . import norms
-from .resnet import discriminator_outputs, generator_inputs, image_checks, initializers, weight
+from .resnet import discriminator_outputs, generator_inputs, image_checks, initializers
 
 SAGAN_GENERATOR_PARAMS = {"g_filters": 64, "g_norm": "batch", "g_attention": 0,
                           "g_attention_pool": False}
@@ -151,7 +150,7 @@ def _attention_side(ctx: BuildContext, key: str, sides: list[int]) -> int:
 
 
 def _spectral(layer: Any) -> Any:
-    return weight(layer, "spectral")
+    return norms.weight(layer, "spectral")
 
 
 def build_sagan_generator(ctx: BuildContext) -> Any:
@@ -159,7 +158,7 @@ def build_sagan_generator(ctx: BuildContext) -> Any:
     spectral normalization, ReLU and one self-attention block (Zhang et al. 2019)."""
     import keras
 
-    from ganzoo.layers import Conv2DTranspose
+    from ganzoo.plugin import layers as fast
 
     stages, base, channels = image_checks(ctx, "SAGAN")
     filters = int(ctx.get("g_filters", SAGAN_GENERATOR_PARAMS["g_filters"]))
@@ -184,11 +183,11 @@ def build_sagan_generator(ctx: BuildContext) -> Any:
         if i == stages:
             break
         width //= 2
-        x = _spectral(Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
+        x = _spectral(fast.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
                                       kernel_initializer=init(1.0), name=f"up{i + 1}"))(x)
         x = norms.after(norm, f"up{i + 1}_norm")(x)
         x = keras.layers.ReLU(name=f"up{i + 1}_act")(x)
-    x = _spectral(Conv2DTranspose(channels, 3, padding="same", kernel_initializer=init(1.0),
+    x = _spectral(fast.Conv2DTranspose(channels, 3, padding="same", kernel_initializer=init(1.0),
                                   name="to_image"))(x)
     # tanh in float32 so images are exact in [-1, 1] under mixed precision.
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
@@ -201,7 +200,7 @@ def build_sagan_discriminator(ctx: BuildContext) -> Any:
     2019). A conditional D uses the projection (Miyato & Koyama 2018), as SAGAN does."""
     import keras
 
-    from ganzoo.layers import Conv2D
+    from ganzoo.plugin import layers as fast
 
     stages, base, _ = image_checks(ctx, "SAGAN")
     filters = int(ctx.get("d_filters", SAGAN_DISCRIMINATOR_PARAMS["d_filters"]))
@@ -219,7 +218,7 @@ def build_sagan_discriminator(ctx: BuildContext) -> Any:
     x = image
     width = filters
     for i in range(stages):
-        x = _spectral(Conv2D(width, 4, strides=2, padding="same",
+        x = _spectral(fast.Conv2D(width, 4, strides=2, padding="same",
                              kernel_initializer=init(1.0), name=f"down{i + 1}"))(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i + 1}_act")(x)
         if x.shape[1] == side:

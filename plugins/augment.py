@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 #: The hyperparameter that names the policy; the order of the names is the order applied.
 POLICY_KEY = "augment_policy"

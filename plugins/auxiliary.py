@@ -89,7 +89,7 @@ def build_acgan(ctx: BuildContext) -> AuxiliaryClassifier:
     if not ctx.conditional:
         raise ConfigError("penalty 'acgan' needs a conditional generator and a labelled data "
                           "set (--set conditional=true)")
-    return AuxiliaryClassifier(float(ctx.get("acgan_weight", 1.0)))
+    return AuxiliaryClassifier(float(ctx.get("acgan_weight", ACGAN_PARAMS["acgan_weight"])))
 
 
 def build_infogan(ctx: BuildContext) -> MutualInformation:
@@ -97,5 +97,7 @@ def build_infogan(ctx: BuildContext) -> MutualInformation:
         raise ConfigError("penalty 'infogan' needs latent codes: --set code_categorical=10 "
                           "and/or --set code_continuous=2")
     return MutualInformation(ctx.code_categorical, ctx.code_continuous,
-                             float(ctx.get("info_weight_categorical", 1.0)),
-                             float(ctx.get("info_weight_continuous", 1.0)))
+                             float(ctx.get("info_weight_categorical",
+                                     INFOGAN_PARAMS["info_weight_categorical"])),
+                             float(ctx.get("info_weight_continuous",
+                                     INFOGAN_PARAMS["info_weight_continuous"])))

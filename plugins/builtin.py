@@ -12,7 +12,7 @@ from functools import partial
 from importlib import resources
 from typing import Any
 
-from ganzoo.plugin import hookimpl
+from ganzoo.plugin import DEFAULT_DATASET, hookimpl
 
 from . import (
     auxiliary,
@@ -77,7 +77,7 @@ def ganzoo_register_penalties(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_losses(register: Any) -> None:
-    for name, (factory, description) in losses.FACTORIES.items():
+    for name, (factory, description) in losses.LOSSES.items():
         register(name, factory, description=description, params=losses.PARAMS.get(name, {}))
 
 
@@ -130,7 +130,7 @@ def _standard(name: str, split: str) -> Any:
 
 @hookimpl
 def ganzoo_register_datasets(register: Any) -> None:
-    register("fashion-mnist-10k", _embedded,
+    register(DEFAULT_DATASET, _embedded,
              description="10,000 Fashion-MNIST training images shipped with ganzoo (offline)",
              info={"image_shape": [28, 28, 1], "classes": 10, "images": 10000})
     register("fashion-mnist", partial(_standard, "fashion-mnist"),

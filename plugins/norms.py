@@ -43,10 +43,14 @@ def after(kind: str, name: str) -> Any:
 
 
 def weight(layer: Any, kind: str) -> Any:
-    """Wrap a Dense/Conv layer in spectral normalization when `kind` is ``spectral``."""
+    """Wrap a Dense/Conv layer in spectral normalization when `kind` is ``spectral``.
+
+    The wrapper takes the wrapped layer's dtype policy: under mixed_bfloat16 it would
+    otherwise cast a float32 logit layer's output to bfloat16 (found for SNGAN's logits)."""
     import keras
 
     if kind == "spectral":
         return keras.layers.SpectralNormalization(layer, power_iterations=1,
-                                                  name=f"{layer.name}_sn")
+                                                  name=f"{layer.name}_sn",
+                                                  dtype=layer.dtype_policy)
     return layer

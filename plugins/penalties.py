@@ -79,13 +79,13 @@ class R1Penalty:
 
 
 def build_gp(ctx: BuildContext) -> GradientPenalty:
-    return GradientPenalty(float(ctx.get("gp_weight", 10.0)))
+    return GradientPenalty(float(ctx.get("gp_weight", GP_PARAMS["gp_weight"])))
 
 
 def build_dragan(ctx: BuildContext) -> DraganPenalty:
-    return DraganPenalty(float(ctx.get("dragan_weight", 10.0)),
-                         float(ctx.get("dragan_scale", 0.5)))
+    return DraganPenalty(float(ctx.get("dragan_weight", DRAGAN_PARAMS["dragan_weight"])),
+                         float(ctx.get("dragan_scale", DRAGAN_PARAMS["dragan_scale"])))
 
 
 def build_r1(ctx: BuildContext) -> R1Penalty:
-    return R1Penalty(float(ctx.get("r1_gamma", 10.0)))
+    return R1Penalty(float(ctx.get("r1_gamma", R1_PARAMS["r1_gamma"])))

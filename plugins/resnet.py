@@ -29,8 +29,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from ganzoo.components import BuildContext
-from ganzoo.errors import ConfigError
+from ganzoo.plugin import BuildContext, ConfigError
 
 from . import norms
 from .dcgan import parse_heads, stages_for
@@ -103,16 +102,6 @@ def generator_inputs(ctx: BuildContext) -> tuple[Any, Any]:
     return [z, label], keras.layers.Concatenate(name="z_label")([z, onehot])
 
 
-def weight(layer: Any, kind: str) -> Any:
-    """`norms.weight` with the wrapper in the wrapped layer's dtype policy: under
-    mixed_bfloat16 the wrapper otherwise casts a float32 Dense's logits to bfloat16."""
-    import keras
-
-    if kind == "spectral":
-        return keras.layers.SpectralNormalization(layer, power_iterations=1,
-                                                  name=f"{layer.name}_sn",
-                                                  dtype=layer.dtype_policy)
-    return layer
 
 
 def discriminator_outputs(ctx: BuildContext, features: Any, label: Any, norm: str,
@@ -127,19 +116,19 @@ def discriminator_outputs(ctx: BuildContext, features: Any, label: Any, norm: st
 
     heads = parse_heads(ctx)
     dense = keras.layers.Dense(1, kernel_initializer=init(1.0), dtype="float32", name="logits")
-    logits = weight(dense, norm)(features)
+    logits = norms.weight(dense, norm)(features)
     if label is not None:
         embed = keras.layers.Embedding(ctx.num_classes, features.shape[-1],
                                        embeddings_initializer=init(1.0), dtype="float32",
                                        name="label_embedding")
-        embedded = weight(embed, norm)(label)
+        embedded = norms.weight(embed, norm)(label)
         logits = logits + ops.sum(embedded * ops.cast(features, "float32"), axis=1,
                                   keepdims=True)
     outputs = {"logits": logits}
     if "class" in heads:
         dense = keras.layers.Dense(ctx.num_classes, kernel_initializer=init(1.0),
                                    dtype="float32", name="class_logits")
-        outputs["class_logits"] = weight(dense, norm)(features)
+        outputs["class_logits"] = norms.weight(dense, norm)(features)
     if "code" in heads:
         q = keras.layers.Dense(128, kernel_initializer=init(1.0), name="q_hidden")(features)
         q = keras.layers.LeakyReLU(0.2, name="q_act")(q)
@@ -156,18 +145,18 @@ def _after(kind: str, name: str) -> Any:
 def _up_block(x: Any, width: int, norm: str, init: Callable[[float], Any], name: str) -> Any:
     import keras
 
-    from ganzoo.layers import Conv2D
+    from ganzoo.plugin import layers as fast
 
-    shortcut = Conv2D(width, 1, kernel_initializer=init(1.0), name=f"{name}_shortcut")(x)
+    shortcut = fast.Conv2D(width, 1, kernel_initializer=init(1.0), name=f"{name}_shortcut")(x)
     shortcut = keras.layers.UpSampling2D(2, name=f"{name}_shortcut_up")(shortcut)
     h = norms.after(norm, f"{name}_norm1")(x)
     h = keras.layers.ReLU(name=f"{name}_act1")(h)
     h = keras.layers.UpSampling2D(2, name=f"{name}_up")(h)
-    h = Conv2D(width, 3, padding="same", kernel_initializer=init(2**0.5),
+    h = fast.Conv2D(width, 3, padding="same", kernel_initializer=init(2**0.5),
                name=f"{name}_conv1")(h)
     h = norms.after(norm, f"{name}_norm2")(h)
     h = keras.layers.ReLU(name=f"{name}_act2")(h)
-    h = Conv2D(width, 3, padding="same", kernel_initializer=init(2**0.5),
+    h = fast.Conv2D(width, 3, padding="same", kernel_initializer=init(2**0.5),
                name=f"{name}_conv2")(h)
     return keras.layers.Add(name=f"{name}_add")([shortcut, h])
 
@@ -178,12 +167,12 @@ def _down_block(x: Any, width: int, norm: str, init: Callable[[float], Any], nam
     conv: the input is an image), `down` halves the map with 2x2 average pooling."""
     import keras
 
-    from ganzoo.layers import Conv2D
+    from ganzoo.plugin import layers as fast
 
     def conv(size: int, gain: float, suffix: str) -> Any:
-        layer = Conv2D(width, size, padding="same", kernel_initializer=init(gain),
+        layer = fast.Conv2D(width, size, padding="same", kernel_initializer=init(gain),
                        name=f"{name}_{suffix}")
-        return weight(layer, norm)
+        return norms.weight(layer, norm)
 
     def pool(suffix: str) -> Any:
         return keras.layers.AveragePooling2D(2, name=f"{name}_{suffix}")
@@ -221,7 +210,7 @@ def build_generator(ctx: BuildContext) -> Any:
     """z (and a label, when conditional) -> image in [-1, 1], through residual up-blocks."""
     import keras
 
-    from ganzoo.layers import Conv2D
+    from ganzoo.plugin import layers as fast
 
     stages, base, channels = image_checks(ctx, "ResNet")
     width = int(ctx.get("g_channels", GENERATOR_PARAMS["g_channels"]))
@@ -235,7 +224,7 @@ def build_generator(ctx: BuildContext) -> Any:
         x = _up_block(x, width, norm, init, f"up{i + 1}")
     x = norms.after(norm, "out_norm")(x)
     x = keras.layers.ReLU(name="out_act")(x)
-    x = Conv2D(channels, 3, padding="same", kernel_initializer=init(1.0), name="to_image")(x)
+    x = fast.Conv2D(channels, 3, padding="same", kernel_initializer=init(1.0), name="to_image")(x)
     # tanh in float32 so images are exact in [-1, 1] under mixed precision.
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(inputs, image, name="generator")

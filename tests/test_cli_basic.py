@@ -206,7 +206,7 @@ def test_plugins_text() -> None:
     out = result.stdout
     assert out.startswith(f"builtin  (ganzoo {ganzoo.__version__})  [built-in]")
     assert "hooks: ganzoo_register_datasets, ganzoo_register_discriminators" in out
-    assert f"  losses: {', '.join(sorted(builtin_losses.FACTORIES))}" in out
+    assert f"  losses: {', '.join(sorted(builtin_losses.LOSSES))}" in out
     assert "nsgan" in builtin_losses.LOSSES
     assert "  generators: " in out and "dcgan" in out
     assert f"  models: {', '.join(BUILTIN_MODELS)}" in out
@@ -222,7 +222,7 @@ def test_plugins_json() -> None:
     assert builtin["distribution"] == "ganzoo" and builtin["version"] == ganzoo.__version__
     assert "ganzoo_register_losses" in builtin["hooks"]
     assert all(h.startswith("ganzoo_") for h in builtin["hooks"])
-    assert sorted(builtin["provides"]["loss"]) == sorted(builtin_losses.FACTORIES)
+    assert sorted(builtin["provides"]["loss"]) == sorted(builtin_losses.LOSSES)
     assert sorted(builtin["provides"]["model"]) == BUILTIN_MODELS
 
 

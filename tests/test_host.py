@@ -31,7 +31,7 @@ BUILTIN_HOOKS = {
     "ganzoo_register_models",
 }
 SHIPPED_REGISTRY = Path(__file__).resolve().parent.parent / "registry.json"
-BUILTIN_LOSSES = sorted(builtin_losses.FACTORIES)  # nsgan, hinge, ... as the plugin defines
+BUILTIN_LOSSES = sorted(builtin_losses.LOSSES)  # nsgan, hinge, ... as the plugin defines
 
 
 def _factory(ctx: Any) -> None:

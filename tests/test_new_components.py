@@ -23,7 +23,7 @@ SHAPES = [(28, 28, 1), (32, 32, 3), (64, 64, 3)]
 @pytest.fixture(autouse=True, scope="module")
 def _tensorflow() -> None:
     global tf, keras
-    from ganzoo.runtime import import_tensorflow
+    from ganzoo.engine.runtime import import_tensorflow
 
     tf = import_tensorflow()
     import keras as keras_module
@@ -33,7 +33,7 @@ def _tensorflow() -> None:
 
 def _ctx(image_shape: tuple[int, ...] = (28, 28, 1), latent_dim: int = 4,
          num_classes: int = 10, **config: Any) -> Any:
-    from ganzoo.components import BuildContext
+    from ganzoo.contract.contexts import BuildContext
 
     base = {"seed": 0, "g_channels": 8, "d_channels": 8, "g_filters": 4, "d_filters": 4,
             "conditional": False}
@@ -233,7 +233,7 @@ def test_conditional_generators_take_labels_and_codes() -> None:
 
 
 def test_networks_under_mixed_bfloat16() -> None:
-    from ganzoo.runtime import dtype_policy
+    from ganzoo.engine.runtime import dtype_policy
 
     for build_g, build_d in _factories().values():
         with dtype_policy("mixed_bfloat16"):

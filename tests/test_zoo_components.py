@@ -25,7 +25,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _loss(name: str) -> Any:
     from ganzoo_plugins import losses
 
-    return losses.FACTORIES[name][0](None)
+    return losses.LOSSES[name][0](None)
 
 
 def _values(name: str) -> tuple[float, float]:

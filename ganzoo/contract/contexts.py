@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ganzoo.contract.imagedata import DEFAULT_DATASET
+
 if TYPE_CHECKING:  # only for annotations: importing it would pull in TensorFlow
     import keras
 
 Outputs = dict[str, Any]
 
-#: evaluation's default data set, when a sample set names none
-DEFAULT_DATASET = "fashion-mnist-10k"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ its plugin "broken": everything the plugin registered is dropped and
 
 Component registrations: ``register(name, factory, *, description="", params={},
 info={}, replace=False)``. Factories are called with a `BuildContext` (see
-`ganzoo.zoo.components`), except data set loaders, and return:
+`ganzoo.contract.contexts`), except data set loaders, and return:
 
 - generator:     a `keras.Model` mapping the generator input (z followed by
                  any latent codes, width ``ctx.generator_input_dim``; plus a
@@ -32,9 +32,9 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
 - visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
-- dataset:       the loader itself, `(split: str) -> ganzoo.data.loading.ImageData` (uint8
+- dataset:       the loader itself, `(split: str) -> ImageData` (uint8
                  images or float32 points).
-- metric:        the function itself, `(ctx: ganzoo.evaluation.evaluate.EvalContext) -> dict | None`:
+- metric:        the function itself, `(ctx: EvalContext) -> dict | None`:
                  named figures for ``ganzoo eval`` and ``eval_every``; None when it does
                  not apply.
 
@@ -105,7 +105,7 @@ def ganzoo_register_visualizers(register: Register) -> None:
 @hookspec
 def ganzoo_register_datasets(register: Register) -> None:
     """Register named data sets usable with ``--dataset NAME``: ``register(name, loader,
-    description=, info=)``; ``loader(split: str) -> ganzoo.data.loading.ImageData``."""
+    description=, info=)``; ``loader(split: str) -> ImageData``."""
 
 
 @hookspec

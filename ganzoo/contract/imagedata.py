@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: the data set runs use when neither the command nor the registry entry names one: the
+#: 10,000 Fashion-MNIST training images shipped inside the package
+DEFAULT_DATASET = "fashion-mnist-10k"
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ImageData:

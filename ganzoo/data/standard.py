@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganzoo.contract.imagedata import ImageData
+from ganzoo.contract.imagedata import DEFAULT_DATASET, ImageData
 from ganzoo.data.arrays import _check_split, _npz_arrays, _renamed, to_image_data
 from ganzoo.data.cifar import (
     _CIFAR_BIN_DIR,
@@ -26,7 +26,7 @@ from ganzoo.data.cifar import (
 from ganzoo.data.idx import _IDX_PREFIX, _idx_files, _parse_idx, load_idx_pair
 from ganzoo.errors import DataError
 
-EMBEDDED_NAME = "fashion-mnist-10k"
+EMBEDDED_NAME = DEFAULT_DATASET
 """Name of the subset shipped inside the package (10,000 Fashion-MNIST training images)."""
 
 STANDARD_NAMES = ("fashion-mnist", "mnist", "cifar10")

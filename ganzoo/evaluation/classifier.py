@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ganzoo.contract.imagedata import DEFAULT_DATASET
 from ganzoo.errors import GanzooError
 
 NAME = "ganzoo-fmnist-cnn"
@@ -36,7 +37,7 @@ IMAGE_SHAPE = (28, 28, 1)
 FEATURE_DIM = 128
 FEATURE_LAYER = "features"
 #: The data sets whose classes are this classifier's classes (class-based metrics apply).
-DATASETS = ("fashion-mnist", "fashion-mnist-10k")
+DATASETS = ("fashion-mnist", DEFAULT_DATASET)
 
 
 def build(num_classes: int = 10) -> Any:

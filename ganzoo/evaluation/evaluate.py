@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.contract.contexts import DEFAULT_DATASET, EvalContext
+from ganzoo.contract.contexts import EvalContext
+from ganzoo.contract.imagedata import DEFAULT_DATASET
 from ganzoo.errors import DataError, GanzooError
 from ganzoo.evaluation.features import Extractor
 from ganzoo.zoo.components import Catalog

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganzoo.contract.imagedata import ImageData
+from ganzoo.contract.imagedata import DEFAULT_DATASET, ImageData
 from ganzoo.data.loading import open_dataset
 from ganzoo.data.pipeline import fingerprint
 from ganzoo.engine.distribute import check_name as check_strategy
@@ -59,7 +59,7 @@ def plan(
     entry, plugin, where = registry.get(catalog, model)
     config = resolve(entry, catalog, overrides, entry_where=where)
     check_strategy(config["strategy"])
-    spec = dataset or entry.get("dataset") or "fashion-mnist-10k"
+    spec = dataset or entry.get("dataset") or DEFAULT_DATASET
     data = open_dataset(catalog, spec)
     if len(data) == 0:
         raise DataError(f"data set {spec!r} holds no samples")
