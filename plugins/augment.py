@@ -16,8 +16,9 @@ the augmentation. The augmentations, as the paper describes them (section 3, fig
 Each is a deterministic transform with its draws as arguments (`translate`, `cutout`,
 `adjust_color`), so tests can give the offsets, plus a `random_*` function that draws one
 set per example. Images are NHWC in [-1, 1]; nothing is clipped, as in the paper.
-`build_augment("color,translation,cutout")` returns the callable the engine applies
-(`augment(images, seed) -> images`); the seed is a ``keras.random.SeedGenerator`` or a
+Each is registered as a component of kind "augmentation" (``--set augment=translation,
+cutout,color``; the paper's full policy is ``color,translation,cutout``), a callable
+``augment(images, seed) -> images`` whose seed is a ``keras.random.SeedGenerator`` or a
 stateless seed tensor (shape (2,) or scalar), so it works inside a traced train step.
 """
 
@@ -28,10 +29,6 @@ from typing import Any
 
 from ganzoo.plugin import BuildContext, ConfigError
 
-#: The hyperparameter that names the policy; the order of the names is the order applied.
-POLICY_KEY = "augment_policy"
-#: The paper's choice for its main results (all three, in the order of its code).
-AUGMENT_PARAMS = {POLICY_KEY: "color,translation,cutout"}
 #: Shifts reach this fraction of the image size; cutout squares have this side fraction.
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
@@ -44,8 +41,8 @@ def _check_images(images: Any) -> Any:
     if len(images.shape) != 4:
         raise ConfigError(
             f"DiffAugment augments images (batch, height, width, channels); got data of shape "
-            f"{tuple(images.shape)}. Augmentation is for images: set {POLICY_KEY}= (empty) "
-            "for point data")
+            f"{tuple(images.shape)}. Augmentation is for images: leave augment empty for "
+            "point data")
     return images
 
 
@@ -208,42 +205,38 @@ AUGMENTATIONS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-class DiffAugment:
-    """The augmentations of a policy, applied in order; ``augment(images, seed)``."""
+class Augmentation:
+    """One augmentation as the engine applies it: ``augment(images, seed) -> images``."""
 
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = names
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def __call__(self, images: Any, seed: Any) -> Any:
-        if not self.names:
-            return images
-        images = _check_images(images)
-        for name, part in zip(self.names, _split(seed, len(self.names)), strict=True):
-            images = AUGMENTATIONS[name](images, part)
-        return images
+        return AUGMENTATIONS[self.name](_check_images(images), seed)
 
     def __repr__(self) -> str:
-        return f"DiffAugment({','.join(self.names)!r})"
+        return f"Augmentation({self.name!r})"
 
 
-def build_augment(policy: str, image_shape: tuple[int, ...] | None = None) -> DiffAugment:
-    """The augmentation for a comma-separated policy such as "translation,cutout,color";
-    empty gives the identity. With `image_shape`, point data are refused now, not at the
-    first call."""
-    names = tuple(name.strip() for name in str(policy).split(",") if name.strip())
-    for name in names:
-        if name not in AUGMENTATIONS:
+def _factory(name: str) -> Callable[[BuildContext], Augmentation]:
+    def build(ctx: BuildContext) -> Augmentation:
+        if ctx.is_points:
             raise ConfigError(
-                f"--set {POLICY_KEY}={policy}: unknown augmentation {name!r}; choose from "
-                f"{', '.join(AUGMENTATIONS)} (comma-separated; empty for none)")
-    if names and image_shape is not None and len(image_shape) != 3:
-        raise ConfigError(
-            f"--set {POLICY_KEY}={policy}: DiffAugment is for images, but this data set "
-            f"holds points of shape {tuple(image_shape)}; leave {POLICY_KEY} empty")
-    return DiffAugment(names)
+                f"--set augment={name}: DiffAugment is for images, but this data set holds "
+                f"points of shape {tuple(ctx.image_shape)}; leave augment empty")
+        return Augmentation(name)
+
+    build.__name__ = f"build_{name}"
+    build.__doc__ = f"The {name!r} augmentation of DiffAugment (Zhao et al. 2020)."
+    return build
 
 
-def build_diffaugment(ctx: BuildContext) -> DiffAugment:
-    """Component factory: the policy in ``augment_policy`` for the data's image shape."""
-    return build_augment(str(ctx.get(POLICY_KEY, AUGMENT_PARAMS[POLICY_KEY])),
-                         ctx.image_shape)
+#: registered name -> (factory, description); listed with ``--set augment=a,b`` in order
+FACTORIES: dict[str, tuple[Callable[[BuildContext], Augmentation], str]] = {
+    "translation": (_factory("translation"), "DiffAugment: shift by up to 1/8 of the size, "
+                    "zero fill (Zhao et al. 2020)"),
+    "cutout": (_factory("cutout"), "DiffAugment: zero a random square of half the size "
+               "(Zhao et al. 2020)"),
+    "color": (_factory("color"), "DiffAugment: random brightness, saturation and contrast "
+              "(Zhao et al. 2020)"),
+}

@@ -15,6 +15,8 @@ from typing import Any
 from ganzoo.plugin import DEFAULT_DATASET, hookimpl
 
 from . import (
+    attention,
+    augment,
     auxiliary,
     began,
     charts,
@@ -22,6 +24,7 @@ from . import (
     losses,
     metrics,
     penalties,
+    resnet,
     toy,
     tutorial,
     visualizers,
@@ -39,6 +42,12 @@ def ganzoo_register_generators(register: Any) -> None:
                          "(Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_generator,
              description="the TensorFlow DCGAN tutorial's generator (28x28 only)")
+    register("resnet", resnet.build_generator, params=resnet.GENERATOR_PARAMS,
+             description="ResNet generator of WGAN-GP and SNGAN: residual up-blocks with "
+                         "BatchNorm (Gulrajani et al. 2017; Miyato et al. 2018)")
+    register("sagan", attention.build_sagan_generator, params=attention.SAGAN_GENERATOR_PARAMS,
+             description="SAGAN generator: spectrally normalized DCGAN stack with a "
+                         "self-attention block (Zhang et al. 2019)")
     register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
              description="fully connected ReLU generator; linear output for points, "
                          "tanh for images")
@@ -54,6 +63,14 @@ def ganzoo_register_discriminators(register: Any) -> None:
                          "energies (Berthelot et al. 2017)")
     register("tf-tutorial", tutorial.build_discriminator,
              description="the TensorFlow DCGAN tutorial's discriminator (28x28 only)")
+    register("resnet", resnet.build_discriminator, params=resnet.DISCRIMINATOR_PARAMS,
+             description="ResNet critic of WGAN-GP and SNGAN: residual down-blocks, global "
+                         "sum pooling; d_norm=spectral|layer|none (Gulrajani et al. 2017; "
+                         "Miyato et al. 2018)")
+    register("sagan", attention.build_sagan_discriminator,
+             params=attention.SAGAN_DISCRIMINATOR_PARAMS,
+             description="SAGAN discriminator: spectral norm and a self-attention block "
+                         "(Zhang et al. 2019)")
     register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
              description="fully connected ReLU discriminator ending in a logit")
 
@@ -106,6 +123,12 @@ def ganzoo_register_visualizers(register: Any) -> None:
     register("scatter", toy.build_scatter,
              description="generated against real 2-D points with the modes marked, "
                          "one PNG per epoch (point data only)")
+
+
+@hookimpl
+def ganzoo_register_augmentations(register: Any) -> None:
+    for name, (factory, description) in augment.FACTORIES.items():
+        register(name, factory, description=description)
 
 
 @hookimpl

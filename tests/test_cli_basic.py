@@ -205,7 +205,7 @@ def test_plugins_text() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(f"builtin  (ganzoo {ganzoo.__version__})  [built-in]")
-    assert "hooks: ganzoo_register_datasets, ganzoo_register_discriminators" in out
+    assert "hooks: ganzoo_register_augmentations, ganzoo_register_datasets" in out
     assert f"  losses: {', '.join(sorted(builtin_losses.LOSSES))}" in out
     assert "nsgan" in builtin_losses.LOSSES
     assert "  generators: " in out and "dcgan" in out

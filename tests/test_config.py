@@ -166,7 +166,7 @@ def test_resolve_contains_every_trainer_key_and_the_slots() -> None:
     assert set(config.TRAINER) <= set(resolved)
     assert {k: resolved[k] for k in config.SLOTS} == {
         "generator": "gen", "discriminator": "disc", "loss": "nsgan",
-        "penalties": [], "visualizers": [],
+        "penalties": [], "visualizers": [], "augment": [],
     }
 
 

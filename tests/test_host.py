@@ -28,6 +28,7 @@ BUILTIN_HOOKS = {
     "ganzoo_register_visualizers",
     "ganzoo_register_datasets",
     "ganzoo_register_metrics",
+    "ganzoo_register_augmentations",
     "ganzoo_register_models",
 }
 SHIPPED_REGISTRY = Path(__file__).resolve().parent.parent / "registry.json"
@@ -111,7 +112,7 @@ def test_every_component_knows_its_plugin(catalog: Catalog) -> None:
 def test_hook_names_all_start_with_ganzoo() -> None:
     specs = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
              if hasattr(fn, "ganzoo_spec")]
-    assert len(specs) == 8
+    assert len(specs) == 9
     assert all(name.startswith("ganzoo_") for name in specs)
     assert set(host._KIND_HOOKS.values()) | {"ganzoo_register_models"} == set(specs)
     pm, _ = build_plugin_manager()

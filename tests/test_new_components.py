@@ -451,22 +451,18 @@ def test_random_draws_stay_in_the_papers_ranges() -> None:
     assert offset.std() > 0.05
 
 
-def test_policy_parsing_and_errors() -> None:
+def test_augmentation_components_and_errors() -> None:
     from ganzoo_plugins import augment
 
+    assert list(augment.FACTORIES) == ["translation", "cutout", "color"]
+    cut = augment.FACTORIES["cutout"][0](_ctx())
     x = tf.constant(IMAGE)
-    identity = augment.build_augment("")
-    assert identity.names == () and identity(x, keras.random.SeedGenerator(0)) is x
-    assert augment.build_augment(" translation , cutout,color").names == (
-        "translation", "cutout", "color")
-    with pytest.raises(ConfigError, match=r"unknown augmentation 'flip'; choose from "
-                                          r"color, translation, cutout"):
-        augment.build_augment("translation,flip")
+    out = cut(x, keras.random.SeedGenerator(0)).numpy()
+    assert out.shape == IMAGE.shape and (out == 0).any() and not np.array_equal(out, IMAGE)
     with pytest.raises(ConfigError, match="DiffAugment is for images"):
-        augment.build_augment("cutout", image_shape=(2,))
+        augment.FACTORIES["cutout"][0](_ctx(image_shape=(2,)))
     with pytest.raises(ConfigError, match="Augmentation is for images"):
-        augment.build_augment("cutout")(tf.zeros((8, 2)), keras.random.SeedGenerator(0))
-    assert augment.build_diffaugment(_ctx()).names == ("color", "translation", "cutout")
+        cut(tf.zeros((8, 2)), keras.random.SeedGenerator(0))
 
 
 def test_policy_in_a_traced_step() -> None:
@@ -474,7 +470,14 @@ def test_policy_in_a_traced_step() -> None:
     seed tensor the same ones; the gradient reaches the images with their shape."""
     from ganzoo_plugins import augment
 
-    policy = augment.build_augment("color,translation,cutout")
+    parts = [augment.FACTORIES[name][0](_ctx()) for name in ("color", "translation", "cutout")]
+
+    def policy(images: Any, seed: Any) -> Any:
+        for i, part in enumerate(parts):  # one stream per part, as the engine draws them
+            images = part(images, seed if isinstance(seed, keras.random.SeedGenerator)
+                          else seed + i)
+        return images
+
     seed = keras.random.SeedGenerator(11)
     x = tf.constant(np.random.default_rng(8).normal(size=(4, 8, 8, 3)).astype(np.float32))
 
@@ -495,3 +498,20 @@ def test_policy_in_a_traced_step() -> None:
     b = fixed(x, tf.constant([5, 6], tf.int64)).numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, fixed(x, tf.constant([5, 7], tf.int64)).numpy())
+
+
+def test_augment_slot_reaches_every_discriminator_input(tmp_path: Any) -> None:
+    """`--set augment=...` builds the components in order; D sees augmented images while
+    training (real, fake, penalties) and plain ones otherwise."""
+    import ganzoo
+
+    gan = ganzoo.build("dcgan", overrides={"augment": "translation,cutout", "d_norm": "none",
+                                           "precision": "float32", "ema": 0.0})
+    assert [a.name for a in gan.augmentations] == ["translation", "cutout"]
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32))
+    plain = gan.discriminator(x, training=False)["logits"].numpy()
+    assert np.allclose(gan.discriminate(x, training=False)["logits"].numpy(), plain, atol=1e-6)
+    seen = gan.discriminate(x, training=True)["logits"].numpy()
+    assert not np.allclose(seen, plain, atol=1e-4)
+    with pytest.raises(ConfigError, match=r"unknown augmentation|no augmentation named"):
+        ganzoo.build("dcgan", overrides={"augment": "flip"})

@@ -169,14 +169,14 @@ def test_example_plugin_through_the_cli(tmp_path: Path) -> None:
     record = _plugin(venv, "resgan")
     assert (record["status"], record["distribution"], record["module"]) == (
         "ok", "ganzoo-resgan", "ganzoo_resgan")
-    assert record["provides"] == {"generator": ["resnet"], "discriminator": ["resnet"],
+    assert record["provides"] == {"generator": ["resgan"], "discriminator": ["resgan"],
                                   "loss": ["ragan"], "visualizer": ["moments"],
                                   "model": ["resgan"]}
     assert record["warnings"] == []
     assert _list_rows(venv) == {**{m: "builtin" for m in SHIPPED_MODELS}, "resgan": "resgan"}
     info = json.loads(venv.ganzoo("info", "resgan", "--json").stdout)
     assert [(c["slot"], c["name"], c["plugin"]) for c in info["components"]] == [
-        ("generator", "resnet", "resgan"), ("discriminator", "resnet", "resgan"),
+        ("generator", "resgan", "resgan"), ("discriminator", "resgan", "resgan"),
         ("loss", "ragan", "resgan"), ("visualizers", "grid", "builtin"),
         ("visualizers", "losses", "builtin"), ("visualizers", "moments", "resgan")]
     assert info["defaults"]["res_g_channels"] == 64

@@ -34,6 +34,7 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
 - visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
 - dataset:       the loader itself, `(split: str) -> ImageData` (uint8
                  images or float32 points).
+- augmentation:  a callable `(images, seed) -> images`, differentiable in the images.
 - metric:        the function itself, `(ctx: EvalContext) -> dict | None`:
                  named figures for ``ganzoo eval`` and ``eval_every``; None when it does
                  not apply.
@@ -112,6 +113,16 @@ def ganzoo_register_datasets(register: Register) -> None:
 def ganzoo_register_metrics(register: Register) -> None:
     """Register evaluation metrics: ``register(name, function, description=...)``; the
     function takes an `EvalContext` and returns a dict of figures (or None)."""
+
+
+
+@hookspec
+def ganzoo_register_augmentations(register: Register) -> None:
+    """Register augmentations of D's inputs (``--set augment=a,b``, applied in order to
+    every image D sees, real and fake, in both players' steps): ``factory(ctx)`` returns a
+    callable ``(images, seed) -> images`` that is differentiable with respect to the images
+    (DiffAugment, Zhao et al. 2020); `seed` is the train step's ``keras.random.SeedGenerator``.
+    """
 
 
 @hookspec

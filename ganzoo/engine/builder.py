@@ -177,6 +177,14 @@ def build_gan(
                     f"discriminator add them with --set d_heads=..."
                 )
         penalties.append((name, penalty))
+    augmentations = []
+    for name in config.get("augment", []):
+        aug_c = catalog.get("augmentation", name)
+        augmentation = _call_factory(aug_c, ctx)
+        if not callable(augmentation):
+            raise PluginError(f"augmentation {name!r} from plugin {aug_c.plugin!r} is not "
+                              "callable as augment(images, seed)")
+        augmentations.append(augmentation)
 
     gan = GAN(
         generator, discriminator, loss,
@@ -185,7 +193,7 @@ def build_gan(
         code_continuous=ctx.code_continuous, penalties=penalties,
         d_steps=config["d_steps"], update=config["update"],
         clip_value=config["clip_value"], generator_ema=ema, ema=config["ema"],
-        seed=int(config["seed"]), name="gan",
+        seed=int(config["seed"]), augmentations=augmentations, name="gan",
     )
     gan.compile(
         g_optimizer=make_optimizer(config, config["lr_g"], "g_optimizer"),

@@ -78,6 +78,7 @@ class GAN(keras.Model):
         generator_ema: keras.Model | None = None,
         ema: float = 0.0,
         seed: int = 0,
+        augmentations: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -102,6 +103,9 @@ class GAN(keras.Model):
         self.clip_value = float(clip_value)
         self.ema = float(ema)
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # Applied to every image D sees while training, real and fake, in D's and G's steps
+        # and inside penalties (DiffAugment, Zhao et al. 2020).
+        self.augmentations = list(augmentations)
         self.built = True
 
     # -- the parts a train step is made of -------------------------------------------------
@@ -123,6 +127,9 @@ class GAN(keras.Model):
         return model([z, labels] if self.conditional else z, training=training)
 
     def discriminate(self, images: Any, labels: Any = None, training: bool = True) -> Outputs:
+        if training:
+            for augment in self.augmentations:
+                images = augment(images, self.seed_generator)
         out = self.discriminator([images, labels] if self.d_conditional else images,
                                  training=training)
         if not isinstance(out, dict):

@@ -20,6 +20,7 @@ KINDS: tuple[str, ...] = (
     "visualizer",
     "dataset",
     "metric",
+    "augmentation",
 )
 
 

@@ -39,8 +39,10 @@ SLOTS: dict[str, str] = {
     "loss": "loss",
     "penalties": "penalty",
     "visualizers": "visualizer",
+    "augment": "augmentation",
 }
-LIST_SLOTS = ("penalties", "visualizers")
+#: slots holding a list of names (applied in order); an entry may leave them out
+LIST_SLOTS = ("penalties", "visualizers", "augment")
 
 TRAINER_PARAMS: tuple[Param, ...] = (
     Param("epochs", 1, "passes over the data set (ignored when steps > 0)", minimum=1),
@@ -172,6 +174,8 @@ def resolve(
     """
     overrides = dict(overrides or {})
     components = dict(entry["components"])
+    for slot in LIST_SLOTS:
+        components.setdefault(slot, [])
     for slot in SLOTS:
         if slot in overrides:
             raw = overrides.pop(slot)

@@ -48,6 +48,7 @@ _KIND_HOOKS: dict[str, str] = {
     "visualizer": "ganzoo_register_visualizers",
     "dataset": "ganzoo_register_datasets",
     "metric": "ganzoo_register_metrics",
+    "augmentation": "ganzoo_register_augmentations",
 }
 MODEL_HOOK = "ganzoo_register_models"
 assert set(_KIND_HOOKS) == set(KINDS)

@@ -1,7 +1,7 @@
 """ganzoo-resgan: a third-party ganzoo plugin, kept in ganzoo's repository as the example.
 
-It adds what ganzoo itself lacks: residual-block networks (He et al. 2016, in the
-GAN form of Gulrajani et al. 2017), the relativistic average GAN loss
+It adds a small residual-block generator and discriminator of its own (`resgan`; He et
+al. 2016, in the GAN form of Gulrajani et al. 2017), the relativistic average GAN loss
 (Jolicoeur-Martineau 2018), a visualizer that compares the pixel-wise mean and
 spread of generated and real images, and the `resgan` model that puts them
 together (registry.json).
@@ -26,13 +26,13 @@ GANZOO_API = 1
 
 @hookimpl
 def ganzoo_register_generators(register: Any) -> None:
-    register("resnet", networks.build_generator, params=networks.GENERATOR_PARAMS,
+    register("resgan", networks.build_generator, params=networks.GENERATOR_PARAMS,
              description="residual up-sampling blocks (Gulrajani et al. 2017)")
 
 
 @hookimpl
 def ganzoo_register_discriminators(register: Any) -> None:
-    register("resnet", networks.build_discriminator, params=networks.DISCRIMINATOR_PARAMS,
+    register("resgan", networks.build_discriminator, params=networks.DISCRIMINATOR_PARAMS,
              description="residual down-sampling blocks ending in a logit (Gulrajani et al. 2017)")
 
 

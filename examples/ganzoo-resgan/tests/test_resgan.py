@@ -38,7 +38,7 @@ def test_ganzoo_discovers_every_part() -> None:
     record = cat.plugins["resgan"]
     assert (record.error, record.warnings, record.api) == (None, [], 1)
     assert record.distribution == "ganzoo-resgan"
-    assert record.provides == {"generator": ["resnet"], "discriminator": ["resnet"],
+    assert record.provides == {"generator": ["resgan"], "discriminator": ["resgan"],
                                "loss": ["ragan"], "visualizer": ["moments"],
                                "model": ["resgan"]}
 
