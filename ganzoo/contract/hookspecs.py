@@ -13,7 +13,7 @@ its plugin "broken": everything the plugin registered is dropped and
 ``ganzoo plugins`` shows why; the other plugins are not affected.
 
 Component registrations: ``register(name, factory, *, description="", params={},
-info={}, replace=False)``. Factories are called with a `BuildContext` (see
+info={}, replace=False)``; visualizers also take ``outputs=(...)``, the files they write. Factories are called with a `BuildContext` (see
 `ganzoo.zoo.components`), except data set loaders, and return:
 
 - generator:     a `keras.Model` mapping the generator input (z followed by
@@ -31,10 +31,11 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
-- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
-- dataset:       the loader itself, `(split: str) -> ganzoo.data.loading.ImageData` (uint8
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote),
+                 each matched by one of the ``outputs`` it was registered with.
+- dataset:       the loader itself, `(split: str) -> ganzoo.plugin.ImageData` (uint8
                  images or float32 points).
-- metric:        the function itself, `(ctx: ganzoo.evaluation.evaluate.EvalContext) -> dict | None`:
+- metric:        the function itself, `(ctx: ganzoo.plugin.EvalContext) -> dict | None`:
                  named figures for ``ganzoo eval`` and ``eval_every``; None when it does
                  not apply.
 
@@ -98,7 +99,11 @@ def ganzoo_register_penalties(register: Register) -> None:
 def ganzoo_register_visualizers(register: Register) -> None:
     """Register visualizers: run after each epoch, at the end, and by ``ganzoo visualize``.
 
+    ``register(name, factory, description=, params=, outputs=("view.png", "views/e_*.png"))``:
     ``factory(ctx)`` returns a callable ``(VisualContext) -> list[Path]`` (the files written).
+    ``outputs`` declares every file it may write, as names or globs relative to the run
+    folder: ``--overwrite`` removes them, ``ganzoo report`` embeds the pictures among them
+    and the end-of-run summary lists them. Undeclared files are none of these.
     """
 
 
