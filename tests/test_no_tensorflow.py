@@ -21,13 +21,16 @@ REPO = Path(__file__).resolve().parent.parent
 # the ones meant to be imported only once a model is built).
 LIGHT_MODULES = [
     "ganzoo", "ganzoo.api", "ganzoo.engine.builder", "ganzoo.cli.app", "ganzoo.zoo.components",
-    "ganzoo.zoo.config", "ganzoo.data.loading", "ganzoo.engine.distribute", "ganzoo.errors", "ganzoo.artifacts.export",
-    "ganzoo.artifacts.files", "ganzoo.contract.hookspecs", "ganzoo.zoo.host", "ganzoo.artifacts.images", "ganzoo.training.interrupts",
-    "ganzoo.zoo.registry",
-    "ganzoo.artifacts.runs", "ganzoo.engine.runtime", "ganzoo.artifacts.sampling", "ganzoo.artifacts.scatter", "ganzoo.data.toy",
-    "ganzoo.training.trainer", "ganzoo.contract.visual",
-    "ganzoo.evaluation.classifier", "ganzoo.evaluation.evaluate", "ganzoo.evaluation.features", "ganzoo.evaluation.metrics",
-    "ganzoo.visual.viewer", "ganzoo.visual.report", "ganzoo.engine.latent", "ganzoo.visual.pixelstats", "ganzoo.visual.neighbours",
+    "ganzoo.zoo.config", "ganzoo.data.loading", "ganzoo.engine.distribute", "ganzoo.errors",
+    "ganzoo.artifacts.export", "ganzoo.artifacts.files", "ganzoo.contract.hookspecs",
+    "ganzoo.zoo.host", "ganzoo.artifacts.images", "ganzoo.training.interrupts",
+    "ganzoo.zoo.registry", "ganzoo.artifacts.runs", "ganzoo.engine.runtime",
+    "ganzoo.artifacts.sampling", "ganzoo.artifacts.scatter", "ganzoo.data.toy",
+    "ganzoo.training.trainer", "ganzoo.contract.visual", "ganzoo.evaluation.classifier",
+    "ganzoo.evaluation.evaluate", "ganzoo.evaluation.features", "ganzoo.evaluation.metrics",
+    "ganzoo.visual.viewer", "ganzoo.visual.report", "ganzoo.engine.latent",
+    "ganzoo.visual.pixelstats", "ganzoo.visual.neighbours", "ganzoo.cli", "ganzoo.cli.common",
+    "ganzoo.cli.listing", "ganzoo.cli.training", "ganzoo.cli.outputs", "ganzoo.artifacts.outputs",
 ]
 
 _REPORT = """
