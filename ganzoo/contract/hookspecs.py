@@ -13,8 +13,9 @@ its plugin "broken": everything the plugin registered is dropped and
 ``ganzoo plugins`` shows why; the other plugins are not affected.
 
 Component registrations: ``register(name, factory, *, description="", params={},
-info={}, replace=False)``; visualizers also take ``outputs=(...)``, the files they write. Factories are called with a `BuildContext` (see
-`ganzoo.zoo.components`), except data set loaders, and return:
+info={}, replace=False)``; visualizers also take ``outputs=(...)``, the files they write.
+Factories are called with a `BuildContext` (see `ganzoo.plugin`), except data set
+loaders, and return:
 
 - generator:     a `keras.Model` mapping the generator input (z followed by
                  any latent codes, width ``ctx.generator_input_dim``; plus a
