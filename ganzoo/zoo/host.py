@@ -348,7 +348,8 @@ def check_outputs(what: str, outputs: Any) -> tuple[str, ...]:
                 not part or part in (".", "..") or part.startswith(".") or part == "**"
                 for part in parts):
             raise ValueError(f"{what}: output {pattern!r} must be a file name or glob inside "
-                             "the run folder (no absolute path, '..', hidden name or '**')")
+                             "the run folder (no absolute path, '..', backslash, hidden name or "
+                             "'**')")
         stem = parts[-1].split(".")[0]
         if not set(stem) - _WILDCARDS:
             raise ValueError(f"{what}: output {pattern!r} would match other components' files; "
