@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from ganzoo.cli.app import cli
+from ganzoo.contract.hookspecs import hookimpl
 
 pytestmark = pytest.mark.tf
 
@@ -169,6 +171,45 @@ def test_overwrite_leaves_no_picture_of_the_earlier_run(runs, tmp_path: Path) ->
     assert invoke("report", str(out)).exit_code == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/") == 1 and "compare.png" not in page
+
+
+class _StampPlugin:
+    """A third-party visualizer that declares a picture and a per-epoch folder."""
+
+    @hookimpl
+    def ganzoo_register_visualizers(self, register: Any) -> None:
+        def build(ctx: Any) -> Any:
+            def stamp(run: Any) -> list[Path]:
+                paths = [run.out / "stamp.png", run.out / "stamps" / f"s_{run.epoch:03d}.png"]
+                for path in paths:
+                    path.parent.mkdir(exist_ok=True)
+                    Image.fromarray(np.zeros((4, 4), np.uint8)).save(path)
+                return paths
+
+            return stamp
+
+        register("stamp", build, outputs=("stamp.png", "stamps/s_*.png"))
+
+
+@pytest.mark.xfail(strict=True, reason="TODO(merge): the trainer must pass its plan's catalog "
+                   "to runs.clear_run_dir; remove this mark then")
+def test_overwrite_removes_a_plugin_visualizers_files(runs, tmp_path: Path) -> None:
+    from ganzoo.zoo.host import load_catalog
+
+    cat = load_catalog(extra_plugins=[("stampplug", _StampPlugin())])
+    out = tmp_path / "stamped"
+    args = ["run", "dcgan", "--dataset", str(runs["data"]), "--steps", "2", "--batch-size", "8",
+            "--out", str(out), "--set", "precision=float32", "--set", "g_filters=8",
+            "--set", "d_filters=8", "--set", "grid_rows=4"]
+    first = CliRunner().invoke(cli, [*args, "--set", "visualizers=grid,stamp"],
+                               obj={"catalog": cat}, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert (out / "stamp.png").is_file() and f"  stamp:        {out / 'stamp.png'}" in (
+        first.stdout)
+    second = CliRunner().invoke(cli, [*args, "--overwrite", "--set", "visualizers=grid"],
+                                obj={"catalog": cat}, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    assert not (out / "stamp.png").exists() and not (out / "stamps").exists()
 
 
 def test_conditional_views_have_one_row_per_class(runs) -> None:
