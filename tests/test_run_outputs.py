@@ -341,10 +341,13 @@ def test_cli_modules_stay_small() -> None:
             assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
 
 
-def test_python_m_ganzoo_cli(tmp_path: Path) -> None:
+@pytest.mark.parametrize("module", ["ganzoo.cli", "ganzoo.cli.app"])
+def test_python_m_runs_the_command_line(tmp_path: Path, module: str) -> None:
+    """Both spellings work, and print nothing else (no runpy warning about a module that
+    its package had imported before)."""
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "ganzoo.cli", "run"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", module, "run"], capture_output=True,
                           text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == "error: missing argument 'NAME' (see 'ganzoo run --help')\n"
