@@ -13,7 +13,8 @@ from ganzoo.version import __version__
 
 #: the Python API, re-exported lazily from `ganzoo.api`
 _API = ("build", "build_networks", "catalog", "draw", "evaluate", "export_run",
-        "list_models", "load", "resume", "sample", "train", "write_report")
+        "list_models", "load", "resume", "run_files", "sample", "train", "write_report",
+        "write_samples")
 
 __all__ = ["GanzooError", "__version__", *_API]
 

@@ -100,27 +100,33 @@ def ganzoo_register_losses(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_visualizers(register: Any) -> None:
-    register("grid", visualizers.build_grid,
+    # `outputs`: every file each one may write into the run folder (see plugins/visualizers.py,
+    # charts.py, toy.py); --overwrite removes them, the report and the run summary show them.
+    register("grid", visualizers.build_grid, outputs=("grid.png", "samples/epoch_*.png"),
              description="sample grid from a fixed noise batch, one PNG per epoch (grid.png)")
-    register("compare", visualizers.build_compare,
+    register("compare", visualizers.build_compare, outputs=("compare.png",),
              description="real training images beside generated ones (compare.png)")
-    register("losses", charts.build_loss_curves,
+    register("losses", charts.build_loss_curves, outputs=("losses.png",),
              description="loss curves of G, D and each penalty (losses.png)")
-    register("metrics", charts.build_metric_curves,
+    register("metrics", charts.build_metric_curves, outputs=("metrics.png",),
              description="curves of every other metric in metrics.csv and eval.csv (metrics.png)")
     register("histogram", charts.build_histogram, params=charts.HISTOGRAM_PARAMS,
+             outputs=("histogram.png", "histogram.json"),
              description="pixel-intensity histogram per channel, real vs generated "
                          "(histogram.png, .json)")
     register("interpolation", visualizers.build_interpolation,
              params=visualizers.INTERPOLATION_PARAMS,
+             outputs=("interpolation.png", "interpolation.gif"),
              description="spherical interpolation between random noise vectors "
                          "(interpolation.png, .gif)")
-    register("progress", visualizers.build_progress,
+    register("progress", visualizers.build_progress, outputs=("progress.gif",),
              description="the per-epoch grids as one animation (progress.gif); list after grid")
     register("neighbours", visualizers.build_neighbours, params=visualizers.NEIGHBOUR_PARAMS,
+             outputs=("neighbours.png", "neighbours.json"),
              description="nearest training images of generated ones, a memorization check "
                          "(neighbours.png, .json)")
     register("scatter", toy.build_scatter,
+             outputs=("scatter.png", "samples/scatter_*.png", "modes.json"),
              description="generated against real 2-D points with the modes marked, "
                          "one PNG per epoch (point data only)")
 

@@ -181,11 +181,14 @@ def test_info_typo_suggests() -> None:
     assert "(did you mean 'dcgan'?)" in line
 
 
-def test_debug_shows_the_exception() -> None:
+def test_debug_shows_the_traceback_and_keeps_exit_code_2() -> None:
     result = invoke("--debug", "info", "nope")
-    assert result.exit_code != 0
-    assert isinstance(result.exception, ConfigError)
-    assert "unknown model 'nope'" in str(result.exception)
+    assert result.exit_code == 2, result.output
+    err = result.stderr
+    assert err.startswith("Traceback (most recent call last):")
+    assert "ganzoo.errors.ConfigError: unknown model 'nope'" in err
+    assert err.rstrip().splitlines()[-1].startswith("error: unknown model 'nope'")
+    assert one_line_error(invoke("info", "nope")) in err  # the same line as without --debug
 
 
 def test_info_of_model_with_missing_component(write_registry: Any, make_entry: Any) -> None:
@@ -297,10 +300,36 @@ def test_run_unknown_model(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [["--epochs", "0"], ["--batch-size", "0"], ["--seed", "-1"]])
 def test_run_click_range_checks(tmp_path: Path, args: list[str]) -> None:
-    result = invoke("run", "dcgan", *args)
-    assert result.exit_code == 2
-    assert "Invalid value" in result.stderr
+    line = one_line_error(invoke("run", "dcgan", *args))
+    assert line.startswith(f"error: invalid value for '{args[0]}': {args[1]} is not in the range")
+    assert line.endswith("(see 'ganzoo run --help')")
     assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run"], "error: missing argument 'NAME' (see 'ganzoo run --help')"),
+    (["sample", "x"], "error: missing option '--out' (see 'ganzoo sample --help')"),
+    (["run", "dcgan", "--strategy", "x"],
+     "error: invalid value for '--strategy': 'x' is not one of 'default', 'mirrored', "
+     "'multi-worker', 'tpu' (see 'ganzoo run --help')"),
+    (["run", "dcgan", "--bogus"], "error: no such option '--bogus'"),
+    (["--bogus", "list"], "error: no such option '--bogus' (see 'ganzoo --help')"),
+    (["lst"], "error: no such command 'lst'"),
+    (["run", "dcgan", "extra"], "error: got unexpected extra argument (extra)"),
+])
+def test_click_usage_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    """click's own errors look like ganzoo's: one line, exit 2, no Usage/Try lines."""
+    line = one_line_error(invoke(*args))
+    assert line.startswith(message), line
+    assert "Usage:" not in line and "Try " not in line
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["sample", "-h"]])
+def test_help_is_still_the_full_page(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage: ganzoo") and "Options:" in result.stdout
 
 
 # --------------------------------------------------------------------------- sample

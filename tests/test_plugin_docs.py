@@ -50,6 +50,10 @@ def test_every_register_keyword_is_documented() -> None:
         assert f"| `{keyword}` |" in table, keyword
     for keyword in sorted(host._MODEL_ARGS):
         assert f"{keyword}=" in section("ganzoo_register_models"), keyword
+    for kind, keywords in host._KIND_ARGS.items():
+        for keyword in sorted(keywords):
+            assert f"| `{keyword}` |" in table, keyword
+            assert f"{keyword}=" in section(host._KIND_HOOKS[kind]), (kind, keyword)
 
 
 def test_environment_and_policy_are_documented() -> None:

@@ -10,6 +10,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Any
 
 from ganzoo.artifacts.files import can_write
 from ganzoo.errors import GanzooError
+from ganzoo.zoo.components import Catalog
 
 CONFIG = "config.json"
 LOCK = ".lock"
@@ -46,7 +48,7 @@ def check_run_dir(model: str, out: str | Path | None, overwrite: bool = False) -
         if (path / CONFIG).exists() and not overwrite:
             raise GanzooError(
                 f"--out {path}: already holds a run; choose another folder, pass --overwrite, "
-                f"or continue it with `ganzoo resume {path}`"
+                f"or continue it with `ganzoo resume {shlex.quote(str(path))}`"
             )
     ancestor = path
     while not ancestor.exists() and ancestor != ancestor.parent:
@@ -95,26 +97,22 @@ def remove_created(created: list[Path]) -> None:
                 folder.rmdir()
 
 
-#: What a run writes into its folder; ``--overwrite`` removes these (and only these).
-RUN_OUTPUTS = (CONFIG, "metrics.csv", "summary.json", "grid.png", "losses.png",
-               "checkpoints", "samples", "tensorboard")
+def clear_run_dir(path: Path, catalog: Catalog | None = None) -> list[Path]:
+    """Remove an earlier run's outputs before a new run writes there (``--overwrite``), so
+    that its checkpoints cannot be resumed into the new run and none of its pictures end
+    up in the new run's report.
 
+    What goes is the one list of run outputs (`ganzoo.artifacts.outputs`): ganzoo's own
+    files and what every visualizer of `catalog` declares; other files stay. Without a
+    catalog, the installed plugins' is loaded (the trainer should pass its plan's).
+    """
+    from ganzoo.artifacts import outputs
 
-def clear_run_dir(path: Path) -> None:
-    """Remove an earlier run's outputs before a new run writes there (``--overwrite``),
-    so that its checkpoints cannot be resumed into the new run."""
-    try:
-        model = json.loads((path / CONFIG).read_text(encoding="utf-8")).get("model")
-    except (OSError, ValueError, AttributeError):
-        model = None
-    if isinstance(model, str) and (path / f"{model}.weights.h5").is_file():
-        (path / f"{model}.weights.h5").unlink()  # its export; other .weights.h5 files stay
-    for name in RUN_OUTPUTS:
-        target = path / name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        elif target.exists() or target.is_symlink():
-            target.unlink()
+    if catalog is None:
+        from ganzoo.zoo.host import load_catalog
+
+        catalog = load_catalog()
+    return outputs.clear(path, catalog)
 
 
 def remove_temporaries(run_dir: Path) -> None:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganzoo.plugin import GanzooError
+from ganzoo.errors import GanzooError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _RESERVED = {"builtin", "none", "ganzoo"}
@@ -48,7 +48,7 @@ def names_for(name: str) -> PluginNames:
 
 def files_for(names: PluginNames) -> dict[str, str]:
     """Relative path -> text of every file of the package."""
-    from ganzoo.contract.hookspecs import API_VERSION
+    from ganzoo.api import PLUGIN_API_VERSION as API_VERSION
     from ganzoo.version import __version__
 
     values = {

@@ -13,8 +13,9 @@ its plugin "broken": everything the plugin registered is dropped and
 ``ganzoo plugins`` shows why; the other plugins are not affected.
 
 Component registrations: ``register(name, factory, *, description="", params={},
-info={}, replace=False)``. Factories are called with a `BuildContext` (see
-`ganzoo.contract.contexts`), except data set loaders, and return:
+info={}, replace=False)``; visualizers also take ``outputs=(...)``, the files they write.
+Factories are called with a `BuildContext` (see `ganzoo.contract.contexts`), except data
+set loaders, and return:
 
 - generator:     a `keras.Model` mapping the generator input (z followed by
                  any latent codes, width ``ctx.generator_input_dim``; plus a
@@ -31,7 +32,8 @@ info={}, replace=False)``. Factories are called with a `BuildContext` (see
 - penalty:       a callable `(ctx: StepContext) -> scalar` added to the D loss,
                  or an object with `discriminator_term(ctx)` and/or
                  `generator_term(ctx)` (terms for both networks) and `heads`.
-- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote).
+- visualizer:    a callable `(run: VisualContext) -> list[Path]` (the files it wrote),
+                 each matched by one of the ``outputs`` it was registered with.
 - dataset:       the loader itself, `(split: str) -> ImageData` (uint8
                  images or float32 points).
 - augmentation:  a callable `(images, seed) -> images`, differentiable in the images.
@@ -99,7 +101,11 @@ def ganzoo_register_penalties(register: Register) -> None:
 def ganzoo_register_visualizers(register: Register) -> None:
     """Register visualizers: run after each epoch, at the end, and by ``ganzoo visualize``.
 
+    ``register(name, factory, description=, params=, outputs=("view.png", "views/e_*.png"))``:
     ``factory(ctx)`` returns a callable ``(VisualContext) -> list[Path]`` (the files written).
+    ``outputs`` declares every file it may write, as names or globs relative to the run
+    folder: ``--overwrite`` removes them, ``ganzoo report`` embeds the pictures among them
+    and the end-of-run summary lists them. Undeclared files are none of these.
     """
 
 

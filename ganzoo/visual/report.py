@@ -1,9 +1,9 @@
 """``ganzoo report``: a run as one self-contained HTML page, to share as a single file.
 
 The page holds the run's configuration, the final sample grid, every plot and
-animation the visualizers wrote, the final metrics, the summary and a list of
-the run's files with sizes and SHA-256 digests (so a reader can check the
-weights they were sent). Images are embedded as base64 ``data:`` URIs and the
+animation the visualizers wrote and declared (their ``outputs``), the final metrics,
+the summary and a list of the run's files with sizes and SHA-256 digests (so a reader
+can check the weights they were sent). Images are embedded as base64 ``data:`` URIs and the
 page carries a Content-Security-Policy that forbids loading anything else, so
 it looks the same offline, in a mail attachment or years later.
 
@@ -22,20 +22,22 @@ from typing import Any
 
 from ganzoo.artifacts.files import write_text
 from ganzoo.errors import GanzooError
+from ganzoo.zoo.components import Catalog
 
-#: Pictures in the order the page shows them, with their captions; any other
-#: .png/.gif at the top of the run folder follows, by name.
-PICTURES: tuple[tuple[str, str], ...] = (
-    ("grid.png", "Final samples from the fixed noise batch"),
-    ("compare.png", "Real training images beside generated ones"),
-    ("progress.gif", "Training progress: the grid after each epoch"),
-    ("losses.png", "Losses"),
-    ("metrics.png", "Metrics over training"),
-    ("histogram.png", "Pixel intensities, real against generated"),
-    ("interpolation.png", "Spherical interpolation in noise space"),
-    ("interpolation.gif", "Spherical interpolation, animated"),
-    ("neighbours.png", "Nearest training images of generated samples (memorization check)"),
-)
+#: Captions of the built-in visualizers' pictures; others are captioned with their
+#: visualizer's description. Which pictures the page shows, and in what order, comes from
+#: the one list of run outputs (`ganzoo.artifacts.outputs`), not from here.
+CAPTIONS: dict[str, str] = {
+    "grid.png": "Final samples from the fixed noise batch",
+    "compare.png": "Real training images beside generated ones",
+    "progress.gif": "Training progress: the grid after each epoch",
+    "losses.png": "Losses",
+    "metrics.png": "Metrics over training",
+    "histogram.png": "Pixel intensities, real against generated",
+    "interpolation.png": "Spherical interpolation in noise space",
+    "interpolation.gif": "Spherical interpolation, animated",
+    "neighbours.png": "Nearest training images of generated samples (memorization check)",
+}
 _MIME = {".png": "image/png", ".gif": "image/gif"}
 
 _STYLE = """
@@ -115,12 +117,24 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _pictures(run_dir: Path) -> list[tuple[Path, str]]:
-    known = dict(PICTURES)
-    found = [(run_dir / name, caption) for name, caption in PICTURES if (run_dir / name).is_file()]
-    extra = sorted(p for p in run_dir.iterdir() if p.is_file() and p.suffix.lower() in _MIME
-                   and p.name not in known and not p.name.startswith("."))
-    return found + [(p, p.name) for p in extra]
+def _pictures(run_dir: Path, catalog: Catalog) -> list[tuple[Path, str]]:
+    """The PNG/GIF files at the top of the run folder that a visualizer declared, in the
+    order of the run outputs (the grid first), with captions."""
+    from ganzoo.artifacts import outputs
+
+    pictures: dict[Path, str] = {}
+    for output, paths in outputs.find(run_dir, catalog):
+        if not output.visualizer:
+            continue
+        description = catalog.components["visualizer"][output.visualizer].description
+        for path in paths:
+            if path.parent == run_dir and path.suffix.lower() in _MIME and path.is_file():
+                caption = CAPTIONS.get(path.name) or (
+                    f"{output.visualizer}: {description}" if description else path.name)
+                pictures.setdefault(path, caption)
+    found = list(pictures.items())
+    found.sort(key=lambda item: item[0].name != "grid.png")  # stable: the rest keep order
+    return found
 
 
 def _files(run_dir: Path, exclude: Path | None) -> list[Path]:
@@ -133,12 +147,18 @@ def _files(run_dir: Path, exclude: Path | None) -> list[Path]:
     return [p for p in files if not p.name.startswith(".") and p.resolve() != skip]
 
 
-def build_html(run_dir: str | Path, exclude: Path | None = None) -> str:
-    """The report page of a run folder, as one string."""
+def build_html(run_dir: str | Path, exclude: Path | None = None,
+               catalog: Catalog | None = None) -> str:
+    """The report page of a run folder, as one string; `catalog` says which files the
+    visualizers declared (default: the installed plugins')."""
     from ganzoo.artifacts import runs
 
     run_dir = Path(run_dir)
     run = runs.read_config(run_dir)
+    if catalog is None:
+        from ganzoo.zoo.host import load_catalog
+
+        catalog = load_catalog()
     config: dict[str, Any] = run["config"]
     entry: dict[str, Any] = run.get("entry", {})
     data: dict[str, Any] = run.get("data", {})
@@ -163,7 +183,7 @@ def build_html(run_dir: str | Path, exclude: Path | None = None) -> str:
         f' &middot; precision {_e(run.get("precision", "?"))}</p>',
     ]
 
-    pictures = _pictures(run_dir)
+    pictures = _pictures(run_dir, catalog)
     if pictures and pictures[0][0].name == "grid.png":
         path, caption = pictures.pop(0)
         parts.append(f"<h2>Samples</h2><figure><figcaption>{_e(caption)}</figcaption>"
@@ -216,11 +236,12 @@ def build_html(run_dir: str | Path, exclude: Path | None = None) -> str:
     return "\n".join(parts)
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def write_report(run_dir: str | Path, out: str | Path | None = None,
+                 catalog: Catalog | None = None) -> Path:
     """Write the report (default RUN_DIR/report.html) atomically; returns its path."""
     run_dir = Path(run_dir)
     path = Path(out) if out is not None else run_dir / "report.html"
     if path.suffix.lower() not in (".html", ".htm"):
         raise GanzooError(f"--out {path}: a report is an HTML page; end the name in .html")
-    write_text(path, build_html(run_dir, exclude=path))
+    write_text(path, build_html(run_dir, exclude=path, catalog=catalog))
     return path

@@ -38,6 +38,10 @@ class Component:
     params: Mapping[str, Any] = field(default_factory=dict)
     #: Free-form facts for listings (e.g. a data set's image shape).
     info: Mapping[str, Any] = field(default_factory=dict)
+    #: Visualizers only: the files it writes, as names or globs relative to the run folder
+    #: (``"grid.png"``, ``"samples/epoch_*.png"``). ``--overwrite`` removes them, the report
+    #: embeds them and the end-of-run summary lists them (`ganzoo.artifacts.outputs`).
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass

@@ -54,6 +54,8 @@ MODEL_HOOK = "ganzoo_register_models"
 assert set(_KIND_HOOKS) == set(KINDS)
 
 _COMPONENT_ARGS = {"description", "params", "info", "replace"}
+#: register() keywords that only some kinds take
+_KIND_ARGS: dict[str, set[str]] = {"visualizer": {"outputs"}}
 _MODEL_ARGS = {"source", "replace"}
 _ALIASES = {"model": "entry", "dataset": "loader"}  # the second argument's documented names
 
@@ -310,7 +312,7 @@ def _apply(catalog: Catalog, record: PluginRecord, staged: _Staged) -> None:
 def _check_registration(kind: str, name: Any, factory: Any, kwargs: dict) -> None:
     if not isinstance(name, str) or not name:
         raise TypeError(f"{kind} names must be non-empty strings, got {name!r}")
-    allowed = _MODEL_ARGS if kind == "model" else _COMPONENT_ARGS
+    allowed = _MODEL_ARGS if kind == "model" else _COMPONENT_ARGS | _KIND_ARGS.get(kind, set())
     unknown = set(kwargs) - allowed
     if unknown:
         raise TypeError(f"{kind} {name!r}: unknown register() arguments {sorted(unknown)} "
@@ -321,6 +323,40 @@ def _check_registration(kind: str, name: Any, factory: Any, kwargs: dict) -> Non
         raise TypeError(f"{kind} {name!r}: factory must be callable, got {type(factory).__name__}")
     if not isinstance(kwargs.get("params") or {}, dict):
         raise TypeError(f"{kind} {name!r}: params must be a dict of defaults")
+    if "outputs" in kwargs:
+        kwargs["outputs"] = check_outputs(f"{kind} {name!r}", kwargs["outputs"])
+
+
+_WILDCARDS = set("*?[]")
+
+
+def check_outputs(what: str, outputs: Any) -> tuple[str, ...]:
+    """A visualizer's declared ``outputs``, checked: relative names or globs in the run folder.
+
+    ``--overwrite`` deletes what they match, so each must name its own files: no absolute
+    paths, no ``..``, no hidden names (the run's lock), no ``**``, and a last part that is
+    more than wildcards (``*.png`` would take every picture in the folder).
+    """
+    if isinstance(outputs, str) or not isinstance(outputs, list | tuple):
+        raise TypeError(f"{what}: outputs must be a tuple of file names or globs relative to "
+                        f"the run folder, e.g. (\"view.png\",), got {outputs!r}")
+    checked: list[str] = []
+    for pattern in outputs:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise TypeError(f"{what}: outputs must be non-empty strings, got {pattern!r}")
+        parts = pattern.split("/")
+        if "\\" in pattern or pattern.startswith("/") or any(
+                not part or part in (".", "..") or part.startswith(".") or part == "**"
+                for part in parts):
+            raise ValueError(f"{what}: output {pattern!r} must be a file name or glob inside "
+                             "the run folder (no absolute path, '..', backslash, hidden name or "
+                             "'**')")
+        stem = parts[-1].split(".")[0]
+        if not set(stem) - _WILDCARDS:
+            raise ValueError(f"{what}: output {pattern!r} would match other components' files; "
+                             "start its name with letters of its own (e.g. 'view_*.png')")
+        checked.append(pattern)
+    return tuple(checked)
 
 
 def _add_component(
@@ -334,6 +370,7 @@ def _add_component(
         description=str(kwargs.get("description", "")),
         params=dict(kwargs.get("params") or {}),
         info=dict(kwargs.get("info") or {}),
+        outputs=tuple(kwargs.get("outputs") or ()),
     )
     existing = catalog.components[kind].get(name)
     if existing is not None and not catalog.may_take(kind, name, existing.plugin, record.name,

@@ -44,7 +44,7 @@ def ganzoo_register_losses(register: Any) -> None:
 
 @hookimpl
 def ganzoo_register_visualizers(register: Any) -> None:
-    register("moments", visualizers.build_moments,
+    register("moments", visualizers.build_moments, outputs=("moments.png",),
              description="pixel-wise mean and spread of real vs generated images (moments.png)")
 
 

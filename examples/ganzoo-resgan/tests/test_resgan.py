@@ -41,6 +41,8 @@ def test_ganzoo_discovers_every_part() -> None:
     assert record.provides == {"generator": ["resgan"], "discriminator": ["resgan"],
                                "loss": ["ragan"], "visualizer": ["moments"],
                                "model": ["resgan"]}
+    # the files `moments` writes, so that --overwrite removes them and the report shows them
+    assert cat.get("visualizer", "moments").outputs == ("moments.png",)
 
 
 def test_import_is_light() -> None:
