@@ -48,7 +48,7 @@ def ganzoo_register_generators(register: Any) -> None:
     register("sagan", attention.build_sagan_generator, params=attention.SAGAN_GENERATOR_PARAMS,
              description="SAGAN generator: spectrally normalized DCGAN stack with a "
                          "self-attention block (Zhang et al. 2019)")
-    register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS,
+    register("mlp", toy.build_generator, params=toy.GENERATOR_PARAMS, info={"points": True},
              description="fully connected ReLU generator; linear output for points, "
                          "tanh for images")
 
@@ -72,6 +72,7 @@ def ganzoo_register_discriminators(register: Any) -> None:
              description="SAGAN discriminator: spectral norm and a self-attention block "
                          "(Zhang et al. 2019)")
     register("mlp", toy.build_discriminator, params=toy.DISCRIMINATOR_PARAMS,
+             info={"points": True},
              description="fully connected ReLU discriminator ending in a logit")
 
 
@@ -95,7 +96,8 @@ def ganzoo_register_penalties(register: Any) -> None:
 @hookimpl
 def ganzoo_register_losses(register: Any) -> None:
     for name, (factory, description) in losses.LOSSES.items():
-        register(name, factory, description=description, params=losses.PARAMS.get(name, {}))
+        register(name, factory, description=description, params=losses.PARAMS.get(name, {}),
+                 info=losses.INFO.get(name, {}))
 
 
 @hookimpl

@@ -152,3 +152,5 @@ LOSSES = {
 }
 #: Hyperparameters each loss reads (losses without an entry read none).
 PARAMS = {"began": BEGAN_PARAMS}
+#: Facts the engine reads: BEGAN's loss works only with an energy (autoencoder) D.
+INFO = {"began": {"discriminators": ["began"]}}

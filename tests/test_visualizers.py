@@ -191,8 +191,6 @@ class _StampPlugin:
         register("stamp", build, outputs=("stamp.png", "stamps/s_*.png"))
 
 
-@pytest.mark.xfail(strict=True, reason="TODO(merge): the trainer must pass its plan's catalog "
-                   "to runs.clear_run_dir; remove this mark then")
 def test_overwrite_removes_a_plugin_visualizers_files(runs, tmp_path: Path) -> None:
     from ganzoo.zoo.host import load_catalog
 

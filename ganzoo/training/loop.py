@@ -246,7 +246,6 @@ def run_steps(p: Plan, b: Built, run_dir: Path, start_step: int, verbose: int | 
         saved = checkpointer.saved_path or runs.latest_checkpoint(run_dir)
         echo(f"{stopped} of {p.total_steps}; checkpoint saved: "
              f"{saved[0] if isinstance(saved, tuple) else saved}")
-        echo(f"continue with: ganzoo resume {run_dir}")
     if finished:
         export_path = run_dir / f"{p.model}.weights.h5"
         export.write(export_path, gan.sampler, gan.discriminator,

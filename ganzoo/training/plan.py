@@ -19,7 +19,7 @@ from ganzoo.engine.distribute import check_name as check_strategy
 from ganzoo.errors import DataError
 from ganzoo.zoo import registry
 from ganzoo.zoo.components import Catalog
-from ganzoo.zoo.config import resolve
+from ganzoo.zoo.config import adapt_to_points, resolve
 
 
 @dataclass
@@ -63,6 +63,9 @@ def plan(
     data = open_dataset(catalog, spec)
     if len(data) == 0:
         raise DataError(f"data set {spec!r} holds no samples")
+    if data.is_points and (adapted := adapt_to_points(entry, catalog, overrides)):
+        entry = adapted  # recorded in config.json, so `ganzoo resume` rebuilds the same
+        config = resolve(entry, catalog, overrides, entry_where=where)
     if spec not in catalog.components["dataset"]:
         spec = str(Path(spec).resolve())  # so that `ganzoo resume` finds it from anywhere
     p = Plan(model=model, plugin=plugin, entry=dict(entry), config=config, data=data,

@@ -61,7 +61,7 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
         with runs.locked(run_dir):
             holding = True
             if overwrite:
-                runs.clear_run_dir(run_dir)
+                runs.clear_run_dir(run_dir, p.catalog)
             announce(p, b, __version__, echo)
             write_json(run_dir / "config.json", {
                 "ganzoo_version": __version__, "model": p.model, "plugin": p.plugin,

@@ -246,3 +246,48 @@ def describe(entry: Mapping[str, Any], catalog: Catalog) -> list[tuple[str, Any,
     config = resolve(entry, catalog)
     specs = _specs(config, catalog)
     return [(key, config[key], spec.help) for key, spec in specs.items()]
+
+
+#: a network registers ``info={"points": True}`` when it trains on point data (N, D)
+POINTS_INFO = "points"
+#: the networks an entry's image-only networks are replaced with on point data
+POINT_NETWORK = "mlp"
+
+
+def adapt_to_points(entry: Mapping[str, Any], catalog: Catalog,
+                    overrides: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The entry for point data: networks that train on images only become the MLPs.
+
+    So `ganzoo run nsgan --dataset ring8` trains without extra flags. Slots the user set
+    explicitly stay as set; the entry's defaults that only the replaced networks read are
+    dropped, and the sample grid becomes a scatter plot. None when nothing changes.
+    """
+    overrides = overrides or {}
+    components = dict(entry["components"])
+    replaced = []
+    for slot in ("generator", "discriminator"):
+        if slot in overrides or POINT_NETWORK not in catalog.components[slot]:
+            continue
+        if not catalog.get(slot, components[slot]).info.get(POINTS_INFO):
+            replaced.append(f"{slot} {components[slot]!r}")
+            components[slot] = POINT_NETWORK
+    if not replaced:
+        return None
+    loss = catalog.get("loss", components["loss"])
+    wanted = loss.info.get("discriminators")
+    if wanted and components["discriminator"] not in wanted:
+        raise ConfigError(
+            f"loss {loss.name!r} needs the discriminator {' or '.join(map(repr, wanted))}, "
+            "which trains on images only; pick another model for point data")
+    visualizers = list(components.get("visualizers", []))
+    if "visualizers" not in overrides and "scatter" in catalog.components["visualizer"]:
+        visualizers = ["scatter" if v == "grid" else v for v in visualizers]
+        components["visualizers"] = list(dict.fromkeys(visualizers))
+    for slot in LIST_SLOTS:
+        components.setdefault(slot, [])
+    known = _specs(components, catalog)
+    defaults = {k: v for k, v in dict(entry.get("defaults", {})).items() if k in known}
+    note = (f"point data: the {' and '.join(replaced)} (image networks) replaced by "
+            f"{POINT_NETWORK!r}")
+    return {**entry, "components": components, "defaults": defaults,
+            "notes": f"{entry.get('notes', '')} [{note}]".strip()}
