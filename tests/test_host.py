@@ -81,15 +81,13 @@ def test_builtin_is_found_through_the_entry_point_group() -> None:
     assert set(record.hooks) <= BUILTIN_HOOKS | {"ganzoo_register_penalties"}
 
 
-def test_builtin_falls_back_to_direct_import_without_entry_points(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_builtin_comes_only_through_its_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No special path for the built-ins: without the entry point (ganzoo not installed)
+    there are none, and the catalog says how to install ganzoo."""
     monkeypatch.setattr(host.metadata, "entry_points", lambda group: [])
     cat = load_catalog()
-    record = cat.plugins["builtin"]
-    assert (record.builtin, record.distribution, record.version) == (
-        True, "ganzoo", ganzoo.__version__)
-    assert "dcgan" in cat.models
+    assert "builtin" not in cat.plugins and not cat.models
+    assert any("pip install -e ." in w for w in cat.warnings)
 
 
 def test_every_component_knows_its_plugin(catalog: Catalog) -> None:

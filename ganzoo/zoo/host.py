@@ -154,20 +154,11 @@ def build_plugin_manager(
         _load(pm, record, ep.load)
 
     if not seen_builtin and BUILTIN not in blocked:
-        # Running from a source tree without `pip install`: register the
-        # built-ins directly so that ganzoo still works.
-        from ganzoo.version import __version__
-
-        record = PluginRecord(name=BUILTIN, distribution="ganzoo", version=__version__,
-                              builtin=True, module=BUILTIN_MODULE)
-        records[BUILTIN] = record
-
-        def _import_builtin() -> Any:
-            import importlib
-
-            return importlib.import_module(BUILTIN_MODULE)
-
-        _load(pm, record, _import_builtin)
+        # The built-ins come through the entry point like any plugin; without it ganzoo
+        # was not installed (a source tree on sys.path): say how to fix that.
+        warnings.append("the built-in plugin is not installed (no 'builtin' entry point in "
+                        "group 'ganzoo'); install ganzoo with `pip install -e .` or "
+                        "`pip install ganzoo`")
 
     for name, plugin in extra_plugins:
         record = PluginRecord(name=name, module=getattr(plugin, "__name__", None))
