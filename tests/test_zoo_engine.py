@@ -30,10 +30,10 @@ def _gan(penalties: list, loss: Any = None, code_dim: int = 0, **kw: Any) -> Any
     import keras
 
     from ganzoo.engine.gan import GAN
-    from ganzoo_plugins.losses import NonSaturating
+    from ganzoo_plugins.losses import nsgan
 
     g, d = _networks(code_dim)
-    gan = GAN(g, d, loss or NonSaturating(), latent_dim=3, penalties=penalties, seed=1, **kw)
+    gan = GAN(g, d, loss or nsgan(), latent_dim=3, penalties=penalties, seed=1, **kw)
     gan.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
     return gan
 
