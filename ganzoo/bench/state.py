@@ -145,13 +145,21 @@ class RunStatus:
     eval: dict[str, Any] | None = None
 
 
+def diverged(summary: dict[str, Any]) -> bool:
+    """Whether an unfinished run was stopped by the NaN/Inf guard. summary.json's
+    ``stopped`` also holds "interrupted by SIGINT at step N" for a run that was merely
+    interrupted (and must be resumed), so the guard's reasons are the other ones."""
+    stopped = summary.get("stopped")
+    return bool(stopped) and not str(stopped).startswith("interrupted")
+
+
 def inspect_run(run_dir: Path, n: int) -> RunStatus:
     """The next step of a job, read from its run folder."""
     if not (run_dir / "config.json").is_file():
         return RunStatus("new")
     summary = read_json(run_dir / "summary.json")
     if summary is None or not summary.get("finished"):
-        if summary is not None and summary.get("stopped"):
+        if summary is not None and diverged(summary):
             return RunStatus("diverged", summary)
         return RunStatus("partial", summary)
     scored = read_json(run_dir / "eval.json")

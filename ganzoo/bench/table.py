@@ -128,7 +128,8 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     lines = [
         ("data set", opts.get("dataset") or _distinct([(c.get("data") or {}).get("name")
                                                        for c in configs])),
-        ("budget", budget + (f" ({'; '.join(_dedupe(steps))})" if steps else "")),
+        ("budget", budget + (f" ({'; '.join(_dedupe(steps))} generator steps)"
+                             if steps and not opts.get("steps") else "")),
         ("seeds", " ".join(map(str, seeds))),
         ("overrides", " ".join(f"--set {a}" for a in opts.get("set", [])) or "none"),
         ("precision", _distinct([c.get("precision") for c in configs])
