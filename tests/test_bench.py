@@ -319,7 +319,9 @@ def test_command_reads_seeds_lists_and_passes_options_through(tmp_path: Path) ->
     result = invoke("dcgan", "--seeds=2,3", "--out", "c", "--steps", "8", launcher=launcher)
     assert result.exit_code == 0 and ("run", "dcgan-s3") in launcher.calls
     result = invoke("dcgan", "--seeds", "0", "--out", "b", "--steps", "9", launcher=launcher)
-    assert result.exit_code == 2 and result.stderr.startswith("error: b was benched with other")
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "/b was benched with other options (n 100 -> 10000; set ['visualizers=grid'] -> []; " \
+        "steps 8 -> 9); rerun with the same options" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [

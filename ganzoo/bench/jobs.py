@@ -25,6 +25,7 @@ from typing import Any
 from ganzoo.artifacts.runs import locked
 from ganzoo.bench.launch import INTERRUPTED, Launcher, SubprocessLauncher, last_error
 from ganzoo.bench.state import BenchState, Job, Options, eval_record, inspect_run, now
+from ganzoo.errors import GanzooError
 
 Echo = Callable[[str], None]
 
@@ -271,8 +272,11 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
     """
     from ganzoo.bench import table
 
-    bench_dir = Path(bench_dir)
-    bench_dir.mkdir(parents=True, exist_ok=True)
+    bench_dir = Path(bench_dir).resolve()  # children and logs get paths valid from anywhere
+    try:
+        bench_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GanzooError(f"cannot create bench folder {bench_dir}: {exc.strerror}") from None
     with locked(bench_dir):
         state = BenchState.open(bench_dir, options)
         jobs = [state.job(model, seed) for seed in seeds for model in models]
