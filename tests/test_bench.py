@@ -60,8 +60,13 @@ class FakeLauncher:
     def __init__(self, plans: dict[tuple[str, int], str] | None = None) -> None:
         self.plans = plans or {}
         self.calls: list[tuple[str, str]] = []
+        self.registries: list[str] = []
 
     def __call__(self, args: Sequence[str], log: Path) -> int:
+        args = list(args)
+        while args[0] == "--registry":  # the CLI group's option comes first
+            self.registries.append(args[1])
+            args = args[2:]
         action, target = args[0], Path(args[1])
         log.parent.mkdir(parents=True, exist_ok=True)
         if action == "run":
@@ -322,6 +327,28 @@ def test_command_reads_seeds_lists_and_passes_options_through(tmp_path: Path) ->
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
     assert "/b was benched with other options (n 100 -> 10000; set ['visualizers=grid'] -> []; " \
         "steps 8 -> 9); rerun with the same options" in result.stderr
+
+
+def test_inside_the_cli_group_with_a_registry_file(write_registry: Any, make_entry: Any
+                                                    ) -> None:
+    """What the lead's ``cli.add_command(bench)`` gives: the group's --registry reaches the
+    preflight check and every child."""
+    import copy
+
+    from ganzoo.cli import cli
+
+    group = copy.copy(cli)
+    group.commands = {**cli.commands, "bench": bench}
+    reg = write_registry({"hingegan": make_entry()})
+    launcher = FakeLauncher()
+    result = CliRunner().invoke(group, ["--registry", str(reg), "bench", "hingegan", "--out",
+                                        "b", "--steps", "8"], obj={"bench_launcher": launcher})
+    assert result.exit_code == 0, result.output
+    assert launcher.calls == [("run", "hingegan-s0"), ("eval", "hingegan-s0")]
+    assert launcher.registries == [str(reg.resolve())] * 2
+    result = CliRunner().invoke(group, ["bench", "hingegan", "--out", "c"],
+                                obj={"bench_launcher": launcher})
+    assert result.exit_code == 2 and "unknown model 'hingegan'" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [
