@@ -26,7 +26,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("ganzoo.evaluation",),
     ("ganzoo.visual",),
     ("ganzoo.training",),
-    ("ganzoo.plugin", "ganzoo.api"),
+    ("ganzoo.plugin", "ganzoo.api", "ganzoo.bench"),
     ("ganzoo.cli",),
     ("ganzoo",),  # the package root re-exports the API lazily
 )

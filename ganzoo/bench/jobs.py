@@ -1,0 +1,308 @@
+"""Running a bench: each (model, seed) job trained, resumed or scored as its folder needs.
+
+Jobs run in order seed by seed (every model's first seed before any second seed, so
+an early look at the table covers every model), on `parallel` worker threads, each
+driving child processes through a `Launcher`. ``bench.json`` is saved after every
+step of every job, so killing the bench at any moment loses at most the child that
+was running, and that child's run folder is resumed next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganzoo.artifacts.runs import locked
+from ganzoo.bench.launch import INTERRUPTED, Launcher, SubprocessLauncher, last_error
+from ganzoo.bench.state import BenchState, Job, Options, eval_record, inspect_run, now
+from ganzoo.errors import GanzooError
+
+Echo = Callable[[str], None]
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def clock(seconds: float) -> str:
+    """H:MM:SS, for elapsed times and ETAs."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def machine() -> dict[str, Any]:
+    """The machine the bench ran on, for the protocol (wall times mean nothing without it)."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as f:
+        names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        if names:
+            cpu = f"{names[0]} ({cpu})" if cpu and cpu not in names[0] else names[0]
+    return {"processor": cpu, "cpus": os.cpu_count(), "system": platform.system(),
+            "python": platform.python_version()}
+
+
+class Progress:
+    """One line per job start and finish, with the elapsed time and an ETA.
+
+    The ETA assumes a waiting job of a model takes as long as that model's jobs that
+    ran in this session (all models' mean when none has), divided among the workers.
+    """
+
+    def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo) -> None:
+        self.index = {job.id: i + 1 for i, job in enumerate(jobs)}
+        self.models = {job.id: job.model for job in jobs}
+        self.parallel = parallel
+        self.echo = echo
+        self.start = time.monotonic()
+        self.running: dict[str, float] = {}
+        self.finished: set[str] = set()
+        self.took: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _estimate(self, model: str) -> float | None:
+        mine = self.took.get(model)
+        every = [s for spans in self.took.values() for s in spans]
+        pool = mine or every
+        return sum(pool) / len(pool) if pool else None
+
+    def eta(self) -> str:
+        clock_now, left, count = time.monotonic(), 0.0, 0
+        for key, model in self.models.items():
+            if key in self.finished:
+                continue
+            guess = self._estimate(model)
+            if guess is None:
+                return "?"
+            since = self.running.get(key)
+            left += max(0.0, guess - (clock_now - since)) if since is not None else guess
+            count += 1
+        return clock(left / max(1, min(self.parallel, count)))
+
+    def _say(self, job: Job, text: str) -> None:
+        width = len(str(len(self.index)))
+        self.echo(f"[{self.index[job.id]:>{width}}/{len(self.index)}] {job.model} seed "
+                  f"{job.seed}: {text}  (elapsed {clock(time.monotonic() - self.start)}, "
+                  f"eta {self.eta()})")
+
+    def started(self, job: Job, what: str) -> None:
+        with self._lock:
+            self.running[job.id] = time.monotonic()
+            self._say(job, what)
+
+    def done(self, job: Job, text: str) -> None:
+        with self._lock:
+            since = self.running.pop(job.id, None)
+            if since is not None:
+                self.took.setdefault(job.model, []).append(time.monotonic() - since)
+            self.finished.add(job.id)
+            self._say(job, text)
+
+
+def summary_text(job: Job) -> str:
+    r = job.results()
+    parts = [f"FD {r['frechet_distance']:.4g}" if r["frechet_distance"] is not None else "",
+             f"KID {r['kid']:.3g}" if r["kid"] is not None else "",
+             f"{r['images_per_sec']:.0f} images/s" if r["images_per_sec"] else "",
+             f"wall {r['wall_seconds']:.0f} s"]
+    return ", ".join(p for p in parts if p)
+
+
+@dataclass
+class BenchResult:
+    """What a bench command did; `exit_code` 0 all scored, 1 some failed, 128+N interrupted."""
+
+    bench_dir: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+    exit_code: int = 0
+
+
+class _Session:
+    """One invocation: the state, the launcher, the stop flag, and the job steps."""
+
+    def __init__(self, state: BenchState, options: Options, launcher: Launcher,
+                 parallel: int, progress: Progress) -> None:
+        self.state, self.options, self.launcher = state, options, launcher
+        self.parallel, self.progress = parallel, progress
+        self.stop_signal: int | None = None
+
+    def _paths(self, job: Job) -> tuple[Path, Path]:
+        bench = self.state.bench_dir
+        return bench / "runs" / job.id, bench / "logs" / f"{job.id}.log"
+
+    def _set(self, job: Job, state: str, error: str | None = None) -> None:
+        with self.state.lock:
+            job.state, job.error = state, error
+            self.state.save()
+
+    def _launch(self, job: Job, action: str, args: list[str], log: Path) -> int:
+        start, started = time.monotonic(), now()
+        code = self.launcher(args, log)
+        with self.state.lock:
+            job.attempts.append({"action": action, "exit_code": code,
+                                 "seconds": round(time.monotonic() - start, 2),
+                                 "jobs": self.parallel, "started": started})
+            self.state.save()
+        return code
+
+    def _stopped(self, code: int) -> bool:
+        return self.stop_signal is not None or code in INTERRUPTED
+
+    def run_job(self, job: Job) -> None:
+        """Take `job` from wherever its run folder is to scored (or to why it cannot be)."""
+        if self.stop_signal is not None:
+            return
+        run_dir, log = self._paths(job)
+        status = inspect_run(run_dir, self.options.n)
+        with self.state.lock:
+            job.note_summary(status.summary)
+        if status.kind == "scored":
+            with self.state.lock:
+                job.eval = eval_record(status.eval or {})
+            self._set(job, "done")
+            self.progress.done(job, f"scored before, skipped ({summary_text(job)})")
+            return
+        if status.kind == "diverged":
+            self._set(job, "diverged", str((status.summary or {}).get("stopped")))
+            self.progress.done(job, f"diverged before ({job.error}); not retried")
+            return
+        what = {"new": "training", "partial": "resuming", "trained": "scoring"}[status.kind]
+        self.progress.started(job, f"{what} (log: {log})")
+        self._set(job, "running")
+        if status.kind in ("new", "partial"):
+            action = "run" if status.kind == "new" else "resume"
+            args = (self.options.run_args(job.model, job.seed, run_dir) if action == "run"
+                    else self.options.resume_args(run_dir))
+            code = self._launch(job, action, args, log)
+            status = inspect_run(run_dir, self.options.n)
+            with self.state.lock:
+                job.note_summary(status.summary)
+            if status.kind == "diverged":
+                self._set(job, "diverged", str((status.summary or {}).get("stopped")))
+                self.progress.done(job, f"diverged: {job.error}")
+                return
+            if status.kind not in ("trained", "scored"):
+                if self._stopped(code):
+                    self._set(job, "interrupted")
+                    self.progress.done(job, "interrupted; the next bench resumes it")
+                else:
+                    self._set(job, "failed", f"ganzoo {action} exited with {code}: "
+                              f"{last_error(log)}")
+                    self.progress.done(job, f"FAILED: {job.error}")
+                return
+        if status.kind != "scored":
+            if self.stop_signal is not None:
+                self._set(job, "interrupted")
+                self.progress.done(job, "trained, not scored; the next bench scores it")
+                return
+            code = self._launch(job, "eval", self.options.eval_args(run_dir), log)
+            status = inspect_run(run_dir, self.options.n)
+            if status.kind != "scored":
+                if self._stopped(code):
+                    self._set(job, "interrupted")
+                    self.progress.done(job, "trained, not scored; the next bench scores it")
+                else:
+                    self._set(job, "failed", f"ganzoo eval exited with {code}: "
+                              f"{last_error(log)}")
+                    self.progress.done(job, f"FAILED: {job.error}")
+                return
+        with self.state.lock:
+            job.eval = eval_record(status.eval or {})
+        self._set(job, "done")
+        self.progress.done(job, f"done: {summary_text(job)}")
+
+    def safe_run_job(self, job: Job) -> None:
+        """A bug in one job's bookkeeping is recorded and shown, and the others go on."""
+        try:
+            self.run_job(job)
+        except Exception as exc:
+            _, log = self._paths(job)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as f:
+                f.write(traceback.format_exc())
+            self._set(job, "failed", f"internal error: {type(exc).__name__}: {exc}")
+            self.progress.done(job, f"FAILED: {job.error} (traceback in {log})")
+
+
+@contextlib.contextmanager
+def _forward_signals(session: _Session, echo: Echo) -> Iterator[None]:
+    """SIGINT/SIGTERM stop the bench after the running children checkpoint (main thread
+    only; elsewhere the default handlers stay)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        first = session.stop_signal is None
+        session.stop_signal = signum
+        interrupt = getattr(session.launcher, "interrupt", None)
+        if interrupt is not None:
+            interrupt(signum)
+        if first:
+            echo(f"{signal.Signals(signum).name}: stopping after the running jobs "
+                 "checkpoint (again to stop them at once)")
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int],
+              options: Options, *, parallel: int = 1, reference: str | None = None,
+              launcher: Launcher | None = None, echo: Echo = _print,
+              command: str = "") -> BenchResult:
+    """Run every (model, seed) job that is not scored yet, then write the leaderboard.
+
+    `launcher` runs one ``ganzoo`` command (default: a child process); `command` is the
+    bench's own command line, recorded in the protocol.
+    """
+    from ganzoo.bench import table
+
+    bench_dir = Path(bench_dir).resolve()  # children and logs get paths valid from anywhere
+    try:
+        bench_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GanzooError(f"cannot create bench folder {bench_dir}: {exc.strerror}") from None
+    with locked(bench_dir):
+        state = BenchState.open(bench_dir, options)
+        jobs = [state.job(model, seed) for seed in seeds for model in models]
+        session_record = {"started": now(), "jobs": parallel, "models": list(models),
+                          "seeds": list(seeds), "command": command, "machine": machine()}
+        state.sessions.append(session_record)
+        state.save()
+        progress = Progress(jobs, parallel, echo)
+        session = _Session(state, options, launcher or SubprocessLauncher(), parallel, progress)
+        echo(f"bench: {len(models)} models x {len(seeds)} seeds = {len(jobs)} jobs in "
+             f"{bench_dir} ({parallel} at a time)")
+        with _forward_signals(session, echo), ThreadPoolExecutor(parallel) as pool:
+            pending = {pool.submit(session.safe_run_job, job) for job in jobs}
+            while pending:  # a timeout, so that signal handlers run promptly
+                _, pending = wait(pending, timeout=0.5)
+        counts: dict[str, int] = {}
+        for job in jobs:
+            counts[job.state] = counts.get(job.state, 0) + 1
+        session_record.update(finished=now(), counts=counts)
+        state.save()
+        outputs = table.write_outputs(state, models, seeds, reference)
+    if session.stop_signal is not None:
+        code = 128 + int(session.stop_signal)
+    else:
+        code = 0 if counts.get("done", 0) == len(jobs) else 1
+    echo("bench: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    for path in outputs:
+        echo(f"  wrote {path}")
+    return BenchResult(bench_dir, counts, outputs, code)

@@ -1,0 +1,438 @@
+"""`ganzoo bench`: table arithmetic, rendering, resumability (a fake launcher writes what
+`ganzoo run/resume/eval` would, so nothing trains), errors, and one real tiny bench."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ganzoo.bench import Options, run_bench
+from ganzoo.bench import table as tbl
+from ganzoo.bench.state import BenchState, Job
+from ganzoo.cli.bench import bench
+from ganzoo.errors import GanzooError
+
+FD = {("dcgan", 0): 10.0, ("dcgan", 1): 14.0, ("dcgan", 2): 12.0,
+      ("gan", 0): 30.0, ("gan", 1): 36.0, ("gan", 2): 33.0}
+SECONDS = {"dcgan": 100.0, "gan": 50.0}
+
+
+def _write(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def write_grid(path: Path, value: int = 0) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((30, 30), value, dtype=np.uint8)).save(path)
+
+
+def summary(steps: int = 8, seconds: float = 10.0, rate: float = 100.0,
+            finished: bool = True, stopped: str | None = None) -> dict[str, Any]:
+    return {"steps": steps, "epochs": 1, "seconds": seconds, "images_per_sec": rate,
+            "precision": "float32", "stopped": stopped, "finished": finished}
+
+
+def eval_json(fd: float, step: int = 8, n: int = 100, seed: int = 0) -> dict[str, Any]:
+    return {"model": "m", "step": step, "seconds": 5.0,
+            "metrics": {"frechet_distance": fd, "kid": fd / 10, "precision": 0.5,
+                        "recall": 0.25, "class_shares": {"a": 1.0}},
+            "protocol": {"samples": n, "requested_samples": n, "seed": seed,
+                         "feature_extractor": {"name": "cnn", "version": 1, "sha256": "ab12"},
+                         "reference": {"dataset": "fmnist", "split": "test", "n": 10000}}}
+
+
+class FakeLauncher:
+    """Writes the files `ganzoo run/resume/eval` would; `plans[(model, seed)]` picks a
+    behaviour of `run`: ok, interrupt (exit 130), diverge (NaN), crash (exit 1)."""
+
+    def __init__(self, plans: dict[tuple[str, int], str] | None = None) -> None:
+        self.plans = plans or {}
+        self.calls: list[tuple[str, str]] = []
+        self.registries: list[str] = []
+
+    def __call__(self, args: Sequence[str], log: Path) -> int:
+        args = list(args)
+        while args[0] == "--registry":  # the CLI group's option comes first
+            self.registries.append(args[1])
+            args = args[2:]
+        action, target = args[0], Path(args[1])
+        log.parent.mkdir(parents=True, exist_ok=True)
+        if action == "run":
+            run_dir = Path(args[args.index("--out") + 1])
+            model, seed = args[1], int(args[args.index("--seed") + 1])
+        else:
+            run_dir = target
+            config = json.loads((run_dir / "config.json").read_text())
+            model, seed = config["model"], config["seed"]
+        self.calls.append((action, f"{model}-s{seed}"))
+        if action == "run":
+            _write(run_dir / "config.json", {"model": model, "seed": seed, "total_steps": 8,
+                                             "data": {"name": "fmnist-10k"},
+                                             "precision": "float32",
+                                             "tensorflow_version": "9.9", "keras_version": "3.x"})
+            how = self.plans.get((model, seed), "ok")
+            if how == "interrupt":
+                _write(run_dir / "summary.json",
+                       summary(steps=3, seconds=4.0, finished=False,
+                               stopped="interrupted by SIGINT at step 3"))
+                return 130
+            if how == "diverge":
+                _write(run_dir / "summary.json",
+                       summary(steps=3, finished=False, stopped="d_loss became nan at step 3"))
+                return 1
+            if how == "crash":
+                log.write_text("Traceback...\nerror: something broke\n")
+                return 2
+        if action in ("run", "resume"):
+            _write(run_dir / "summary.json", summary(seconds=SECONDS.get(model, 10.0)))
+            write_grid(run_dir / "grid.png", 40 * seed)
+            return 0
+        assert action == "eval"
+        n = int(args[args.index("--n") + 1])
+        _write(run_dir / "eval.json", eval_json(FD.get((model, seed), 1.0), n=n))
+        return 0
+
+
+def bench_dir(tmp_path: Path) -> Path:
+    return tmp_path / "b"
+
+
+def opts(**changes: Any) -> Options:
+    return Options(**{"steps": 8, "n": 100, "assignments": ("visualizers=grid",), **changes})
+
+
+def go(tmp_path: Path, launcher: Any, models: Sequence[str] = ("dcgan", "gan"),
+       seeds: Sequence[int] = (0, 1, 2), **kw: Any) -> Any:
+    lines: list[str] = []
+    result = run_bench(bench_dir(tmp_path), models, seeds, kw.pop("options", opts()),
+                       launcher=launcher, echo=lines.append, **kw)
+    result.lines = lines
+    return result
+
+
+# -- arithmetic ---------------------------------------------------------------------------
+
+
+def test_mean_sd_is_the_sample_sd_and_ratios_divide_by_the_reference() -> None:
+    results = {"dcgan": [{"frechet_distance": v, "wall_seconds": 100.0 + i}
+                         for i, v in enumerate([10.0, 14.0, 12.0])],
+               "gan": [{"frechet_distance": v, "wall_seconds": 51.0} for v in [30, 36, 33]],
+               "sngan": []}
+    rows = {r["model"]: r for r in tbl.rows(results, reference="dcgan")}
+    assert rows["dcgan"]["frechet_distance"] == (12.0, statistics.stdev([10, 14, 12]))
+    assert rows["dcgan"]["frechet_distance"][1] == pytest.approx(2.0)
+    assert rows["gan"]["fd_ratio"] == pytest.approx(33.0 / 12.0)
+    assert rows["gan"]["time_ratio"] == pytest.approx(51.0 / 101.0)
+    assert rows["dcgan"]["fd_ratio"] == 1.0
+    assert rows["sngan"]["frechet_distance"] == (None, None) and rows["sngan"]["fd_ratio"] is None
+    assert tbl.mean_sd([5.0]) == (5.0, None)
+    assert tbl.mean_sd([1.0, None, float("nan"), 3.0]) == (2.0, pytest.approx(2 ** 0.5))
+    assert tbl.fmt((12.0, 2.0), 1) == "12.0 ± 2.0" and tbl.fmt((5.0, None), 2) == "5.00"
+    assert tbl.rows(results, reference=None)[0]["fd_ratio"] is None
+
+
+def test_a_resumed_run_counts_every_training_segment() -> None:
+    job = Job("dcgan", 0, train=[summary(seconds=10, rate=100, finished=False),
+                                 summary(seconds=30, rate=200)],
+              eval={"metrics": {"frechet_distance": 7.0}, "seconds": 5.0},
+              attempts=[{"seconds": 20.0}, {"seconds": 45.0}, {"seconds": 12.0}])
+    r = job.results()
+    assert r["train_seconds"] == 40 and r["eval_seconds"] == 5 and r["wall_seconds"] == 45
+    assert r["images_per_sec"] == pytest.approx((10 * 100 + 30 * 200) / 40)
+    assert r["process_seconds"] == 77 and r["frechet_distance"] == 7.0 and r["kid"] is None
+
+
+def test_table_from_hand_made_run_folders(tmp_path: Path) -> None:
+    """Folders already trained and scored: nothing is launched, the table reads them."""
+    runs = bench_dir(tmp_path) / "runs"
+    for (model, seed), fd in FD.items():
+        _write(runs / f"{model}-s{seed}" / "config.json",
+               {"model": model, "total_steps": 8, "data": {"name": "fmnist-10k"},
+                "precision": "float32", "tensorflow_version": "9.9", "keras_version": "3.x"})
+        _write(runs / f"{model}-s{seed}" / "summary.json", summary(seconds=SECONDS[model]))
+        _write(runs / f"{model}-s{seed}" / "eval.json", eval_json(fd))
+        write_grid(runs / f"{model}-s{seed}" / "grid.png")
+
+    def no_launch(args: Sequence[str], log: Path) -> int:
+        raise AssertionError(f"launched {args}")
+
+    result = go(tmp_path, no_launch)
+    assert result.exit_code == 0 and result.counts == {"done": 6}
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| dcgan | 3/3 | 12.0 ± 2.0 | 1.200 ± 0.200 | 0.50 ± 0.00 | 0.25 ± 0.00 | " \
+           "105 ± 0 | 100 ± 0 | 1.00 | 1.00 |" in md
+    assert "| gan | 3/3 | 33.0 ± 3.0 |" in md and "| 2.75 | 0.52 |" in md
+    assert "FD / dcgan" in md and "cnn v1 (sha256 ab12)" in md and "seeds**: 0 1 2" in md
+    assert "ganzoo " in md and "TensorFlow 9.9" in md and "parallel jobs**: unknown" in md
+    assert all(line.count("scored before, skipped") for line in result.lines[1:7])
+    page = (bench_dir(tmp_path) / "leaderboard.html").read_text()
+    assert "data:image/png;base64," in page and "default-src 'none'" in page
+    assert "http://" not in page and "https://" not in page and "<td>gan</td>" in page
+    from PIL import Image
+
+    with Image.open(bench_dir(tmp_path) / "samples.png") as image:
+        assert image.width > 2 * 30 and image.height > 30
+
+
+def test_markdown_and_html_escape_what_comes_from_runs() -> None:
+    evil = "<script>x</script>|*a*"
+    rows = tbl.rows({evil: [{"frechet_distance": 1.0}]}, reference=evil)
+    proto = [("data set", "<img src=x onerror=y>")]
+    missing = [Job("a<b>", 1, state="failed", error="error: <bad> | thing")]
+    md = tbl.markdown(rows, [0], evil, proto, missing)
+    assert "<script>" not in md and "\\<script\\>x\\</script\\>\\|\\*a\\*" in md
+    assert "\\<img src=x onerror=y\\>" in md and "failed (error: \\<bad\\> \\| thing)" in md
+    assert md.count("\n| ") == 2  # the header and one row: the | in the name is escaped
+    page = tbl.html_page(rows, [0], evil, proto, missing)
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;|*a*" in page
+    assert "&lt;img src=x onerror=y&gt;" in page and "a&lt;b&gt; seed 1" in page
+
+
+# -- resumability -------------------------------------------------------------------------
+
+
+def test_rerun_skips_scored_resumes_interrupted_and_rescores_missing_evals(
+        tmp_path: Path) -> None:
+    first = FakeLauncher({("gan", 1): "interrupt"})
+    result = go(tmp_path, first)
+    assert result.exit_code == 1
+    assert result.counts == {"done": 5, "interrupted": 1}
+    assert ("run", "gan-s1") in first.calls and ("eval", "gan-s1") not in first.calls
+    state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
+    assert state["jobs"]["gan-s1"]["state"] == "interrupted"
+    assert state["jobs"]["dcgan-s0"]["eval"]["metrics"]["frechet_distance"] == 10.0
+    assert "| gan | 2/3 |" in (bench_dir(tmp_path) / "leaderboard.md").read_text()
+
+    (bench_dir(tmp_path) / "runs" / "dcgan-s2" / "eval.json").unlink()
+    second = FakeLauncher()
+    result = go(tmp_path, second)
+    assert result.exit_code == 0 and result.counts == {"done": 6}
+    assert sorted(second.calls) == [("eval", "dcgan-s2"), ("eval", "gan-s1"),
+                                    ("resume", "gan-s1")]
+    job = Job.from_json(json.loads((bench_dir(tmp_path) / "bench.json").read_text())
+                        ["jobs"]["gan-s1"])
+    assert [a["action"] for a in job.attempts] == ["run", "resume", "eval"]
+    assert job.results()["train_seconds"] == 4.0 + 50.0  # both segments
+    assert "| gan | 3/3 | 33.0 ± 3.0 |" in (bench_dir(tmp_path) / "leaderboard.md").read_text()
+
+    third = FakeLauncher()
+    assert go(tmp_path, third).exit_code == 0 and third.calls == []
+
+
+def test_an_eval_of_another_n_is_redone(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher(), models=["dcgan"], seeds=[0])
+    run = bench_dir(tmp_path) / "runs" / "dcgan-s0"
+    _write(run / "eval.json", eval_json(3.0, n=50))  # e.g. the user scored it by hand
+    again = FakeLauncher()
+    go(tmp_path, again, models=["dcgan"], seeds=[0])
+    assert again.calls == [("eval", "dcgan-s0")]
+
+
+def test_failed_jobs_are_retried_and_diverged_ones_are_not(tmp_path: Path) -> None:
+    first = FakeLauncher({("dcgan", 0): "crash", ("gan", 0): "diverge"})
+    result = go(tmp_path, first, seeds=[0])
+    assert result.exit_code == 1 and result.counts == {"failed": 1, "diverged": 1}
+    assert any("FAILED: ganzoo run exited with 2: error: something broke" in ln
+               for ln in result.lines)
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "gan seed 0: diverged (d\\_loss became nan at step 3)" in md
+    second = FakeLauncher()
+    result = go(tmp_path, second, seeds=[0])
+    assert second.calls == [("resume", "dcgan-s0"), ("eval", "dcgan-s0")]
+    assert result.counts == {"done": 1, "diverged": 1}
+    assert any("diverged before" in ln and "not retried" in ln for ln in result.lines)
+
+
+def test_other_options_for_the_same_folder_are_refused(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher(), models=["dcgan"], seeds=[0])
+    before = (bench_dir(tmp_path) / "bench.json").read_text()
+    with pytest.raises(GanzooError, match=r"other options \(steps 8 -> 9\)"):
+        go(tmp_path, FakeLauncher(), models=["dcgan"], seeds=[0], options=opts(steps=9))
+    assert (bench_dir(tmp_path) / "bench.json").read_text() == before
+    more = FakeLauncher()  # more seeds under the same options are fine
+    go(tmp_path, more, models=["dcgan"], seeds=[0, 1])
+    assert more.calls == [("run", "dcgan-s1"), ("eval", "dcgan-s1")]
+
+
+def test_progress_lines_and_parallel_jobs(tmp_path: Path) -> None:
+    launcher = FakeLauncher()
+    result = go(tmp_path, launcher, parallel=2)
+    starts = [ln for ln in result.lines if ": training" in ln]
+    dones = [ln for ln in result.lines if ": done: FD" in ln]
+    assert len(starts) == 6 and len(dones) == 6
+    assert all("elapsed 0:00:0" in ln and "eta " in ln for ln in starts + dones)
+    assert any(ln.startswith("[1/6] dcgan seed 0: training") for ln in starts)
+    assert any(ln.startswith("[6/6] gan seed 2: done: FD 33, KID 3.3, 100 images/s, wall 55 s")
+               for ln in dones)
+    state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
+    assert {a["jobs"] for j in state["jobs"].values() for a in j["attempts"]} == {2}
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "parallel jobs**: 2 (wall times of parallel jobs are not comparable)" in md
+
+
+def test_ctrl_c_stops_after_the_running_job_and_the_table_is_still_written(
+        tmp_path: Path) -> None:
+    inner = FakeLauncher()
+
+    def interrupted(args: Sequence[str], log: Path) -> int:
+        if args[0] == "run" and args[1] == "gan":
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C at the terminal does
+            inner(args, log)
+            return 130
+        return inner(args, log)
+
+    result = go(tmp_path, interrupted, seeds=[0, 1])
+    assert result.exit_code == 130
+    assert result.counts.get("done") == 1 and result.counts.get("pending") == 2
+    assert any(ln.startswith("SIGINT: stopping") for ln in result.lines)
+    assert (bench_dir(tmp_path) / "leaderboard.md").is_file()
+    again = FakeLauncher()
+    assert go(tmp_path, again, seeds=[0, 1]).exit_code == 0
+    assert ("run", "gan-s0") not in again.calls and ("eval", "gan-s0") in again.calls
+
+
+# -- the command --------------------------------------------------------------------------
+
+
+def invoke(*args: str, launcher: Any = None) -> Any:
+    return CliRunner().invoke(bench, list(args), obj={"bench_launcher": launcher})
+
+
+def test_command_reads_seeds_lists_and_passes_options_through(tmp_path: Path) -> None:
+    launcher = FakeLauncher()
+    result = invoke("dcgan", "--seeds", "0", "1", "gan", "--out", "b", "--steps", "8",
+                    "--set", "visualizers=grid", "--n", "100", launcher=launcher)
+    assert result.exit_code == 0, result.output
+    assert sorted(launcher.calls) == sorted(
+        (a, f"{m}-s{s}") for a in ("run", "eval") for m in ("dcgan", "gan") for s in (0, 1))
+    state = json.loads(Path("b/bench.json").read_text())
+    assert state["options"]["set"] == ["visualizers=grid"] and state["options"]["n"] == 100
+    assert state["sessions"][0]["command"] == ("ganzoo bench dcgan gan --seeds 0 1 --out b "
+                                               "--steps 8 --set visualizers=grid --n 100")
+    result = invoke("dcgan", "--seeds=2,3", "--out", "c", "--steps", "8", launcher=launcher)
+    assert result.exit_code == 0 and ("run", "dcgan-s3") in launcher.calls
+    result = invoke("dcgan", "--seeds", "0", "--out", "b", "--steps", "9", launcher=launcher)
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "/b was benched with other options (n 100 -> 10000; set ['visualizers=grid'] -> []; " \
+        "steps 8 -> 9); rerun with the same options" in result.stderr
+
+
+def test_inside_the_cli_group_with_a_registry_file(write_registry: Any, make_entry: Any
+                                                    ) -> None:
+    """What the lead's ``cli.add_command(bench)`` gives: the group's --registry reaches the
+    preflight check and every child."""
+    import copy
+
+    from ganzoo.cli import cli
+
+    group = copy.copy(cli)
+    group.commands = {**cli.commands, "bench": bench}
+    reg = write_registry({"hingegan": make_entry()})
+    launcher = FakeLauncher()
+    result = CliRunner().invoke(group, ["--registry", str(reg), "bench", "hingegan", "--out",
+                                        "b", "--steps", "8"], obj={"bench_launcher": launcher})
+    assert result.exit_code == 0, result.output
+    assert launcher.calls == [("run", "hingegan-s0"), ("eval", "hingegan-s0")]
+    assert launcher.registries == [str(reg.resolve())] * 2
+    result = CliRunner().invoke(group, ["bench", "hingegan", "--out", "c"],
+                                obj={"bench_launcher": launcher})
+    assert result.exit_code == 2 and "unknown model 'hingegan'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nope", "--out", "b"], "unknown model 'nope'"),
+    (["dcgan", "--seeds", "--out", "b"], "--seeds needs one or more seeds"),
+    (["dcgan", "--out", "b", "--seeds"], "--seeds needs one or more seeds"),
+    (["dcgan", "--out", "afile"], "--out afile: exists and is not a folder"),
+    (["dcgan", "--out", "b", "--steps", "3", "--epochs", "1"], "either --epochs or --steps"),
+    (["dcgan", "gan", "--out", "b", "--reference", "wgan"], "--reference wgan: not among"),
+    (["dcgan", "--out", "b", "--set", "lr_g=fast"], "lr_g"),
+])
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    Path("afile").write_text("x")
+    result = invoke(*args, launcher=FakeLauncher())
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not Path("b").exists()
+    if "unknown model" in message:
+        assert "known models:" in lines[0] and "dcgan" in lines[0]
+
+
+def test_help_explains_the_command() -> None:
+    text = CliRunner().invoke(bench, ["--help"]).output
+    for words in ("--seeds", "--jobs", "not comparable", "Resumable", "leaderboard.md",
+                  "samples.png", "bench.json", "--reference", "ganzoo resume", "MODEL-sS.log"):
+        assert words in text, words
+
+
+def test_an_unknown_state_file_is_refused(tmp_path: Path) -> None:
+    _write(bench_dir(tmp_path) / "bench.json", {"format": 99})
+    with pytest.raises(GanzooError, match="not a bench state file"):
+        BenchState.open(bench_dir(tmp_path), opts())
+
+
+def test_subprocess_launcher_logs_and_forwards_an_interrupt(tmp_path: Path) -> None:
+    """Children run in their own session; `interrupt` signals them, and no child starts
+    after it."""
+    import sys
+    import threading
+    import time
+
+    from ganzoo.bench.launch import SubprocessLauncher, child_env, last_error
+
+    script = ("import signal, sys, time; print('up', sys.argv[1:], flush=True); "
+              "signal.signal(signal.SIGINT, lambda *a: sys.exit(130)); time.sleep(60)")
+    launcher = SubprocessLauncher(prefix=[sys.executable, "-c", script])
+    log = tmp_path / "logs" / "x.log"
+    codes: list[int] = []
+    worker = threading.Thread(target=lambda: codes.append(launcher(["run", "x"], log)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while "up ['run', 'x']" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, "the child did not start"
+        time.sleep(0.05)
+    launcher.interrupt()
+    worker.join(30)
+    assert codes == [130]
+    assert launcher(["eval", "x"], log) == 130  # refused, not started
+    assert log.read_text().startswith("\n$ ganzoo run x\n") and log.read_text().endswith(
+        "$ ganzoo eval x\n")
+    log.write_text("error: first\nTraceback\nerror: the real one\nexit\n")
+    assert last_error(log) == "error: the real one"
+    assert child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(
+        Path(__file__).resolve().parents[1])
+
+
+# -- one real bench -----------------------------------------------------------------------
+
+
+@pytest.mark.tf
+def test_real_bench_of_one_tiny_run(tmp_path: Path) -> None:
+    """`ganzoo run` and `ganzoo eval` as child processes, end to end (~50 s on 2 cores)."""
+    result = CliRunner().invoke(bench, ["dcgan", "--seeds", "0", "--out", str(tmp_path / "b"),
+                                        "--steps", "4", "--set", "visualizers=grid",
+                                        "--set", "batch_size=16", "--n", "100"], obj={})
+    log = (tmp_path / "b" / "logs" / "dcgan-s0.log")
+    assert result.exit_code == 0, result.output + (log.read_text() if log.exists() else "")
+    b = tmp_path / "b"
+    for name in ("bench.json", "leaderboard.md", "leaderboard.html", "samples.png",
+                 "runs/dcgan-s0/eval.json", "runs/dcgan-s0/summary.json", "logs/dcgan-s0.log"):
+        assert (b / name).is_file(), name
+    md = (b / "leaderboard.md").read_text()
+    assert "| dcgan | 1/1 |" in md and "ganzoo-fmnist-cnn" in md and "4 generator steps" in md
+    job = json.loads((b / "bench.json").read_text())["jobs"]["dcgan-s0"]
+    assert job["state"] == "done" and job["eval"]["protocol"]["requested_samples"] == 100
+    assert [a["action"] for a in job["attempts"]] == ["run", "eval"]
