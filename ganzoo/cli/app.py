@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from ganzoo.cli import listing, outputs, training
+from ganzoo.cli.bench import bench
 from ganzoo.errors import GanzooError
 from ganzoo.version import __version__
 
@@ -107,6 +108,7 @@ def cli(ctx: click.Context, registry: tuple[str, ...], debug: bool) -> None:
 for _module in (listing, training, outputs):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
+cli.add_command(bench)
 
 
 def main(argv: list[str] | None = None) -> None:
