@@ -107,12 +107,12 @@ def _with_stand_ins(catalog: Catalog, meta: ExportMeta) -> Catalog:
     from ganzoo.zoo.components import Component
     from ganzoo.zoo.config import SLOTS, TRAINER
 
-    named: list[tuple[str, str]] = []
+    named: list[tuple[str, str]] = []  # the components `resolve` will look up
     for slot, kind in SLOTS.items():
-        for value in (meta.config.get(slot), (meta.entry.get("components") or {}).get(slot)):
-            for name in value if isinstance(value, list) else [value]:
-                if isinstance(name, str) and (kind, name) not in named:
-                    named.append((kind, name))
+        value = meta.config.get(slot, (meta.entry.get("components") or {}).get(slot))
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str) and (kind, name) not in named:
+                named.append((kind, name))
     missing = [(kind, name) for kind, name in named if name not in catalog.components[kind]]
     if not missing:
         return catalog

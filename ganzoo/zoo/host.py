@@ -230,7 +230,7 @@ def hook_name_problems(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
     specs = sorted(n for n, caller in vars(pm.hook).items() if caller.has_spec())
 
     def close(name: str) -> str:
-        match = difflib.get_close_matches(name, specs, n=1, cutoff=0.6)
+        match = difflib.get_close_matches(name, specs, n=1, cutoff=0.8)
         return f" (did you mean {match[0]}?)" if match else ""
 
     unknown = [c.name for c in pm.get_hookcallers(plugin) or [] if not c.has_spec()]
