@@ -8,6 +8,7 @@ seconds each: two tiny steps of DCGAN with 4 filters on a 16-image array).
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 from pathlib import Path
@@ -50,8 +51,10 @@ def test_call_turns_an_exception_into_one_line() -> None:
 
     with pytest.raises(PluginError) as caught:
         faults.call("loss 'x' from plugin 'p'", "generator_loss()", broken, 1)
+    line = inspect.getsourcelines(broken)[1] + 1
     assert str(caught.value) == ("loss 'x' from plugin 'p' failed in the train step "
-                                 "(generator_loss()): ValueError: first second")
+                                 "(generator_loss()): ValueError: first second (at "
+                                 f"{__file__}:{line}, in broken)")
     assert isinstance(caught.value.__cause__, ValueError)
     with pytest.raises(ConfigError, match="as it was"):  # ganzoo's own errors pass through
         faults.call("loss 'x'", "f()", lambda: (_ for _ in ()).throw(ConfigError("as it was")))
@@ -164,7 +167,8 @@ def test_per_example_loss_is_one_line_and_the_same_out_works_again(
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"penalties": "outsidepen"},
      r"penalty 'outsidepen' from plugin 'mygan' failed in the train step \(its call\): "
-     r"ValueError: .*None.*; a gradient of None means the tape did not record D's call: "
+     r"ValueError: .*None.* \(at .*test_plugin_step_faults.py:\d+, in outside_tape\); "
+     r"a gradient of None means the tape did not record D's call: "
      r"take input gradients with ganzoo.plugin.input_gradients$"),
     ({"penalties": "vectorpen"},
      r"^penalty 'vectorpen' from plugin 'mygan' returned shape \(8,\) from generator_term\(\); "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from ganzoo.errors import GanzooError, PluginError
 
 #: paths whose frames are not the plugin's: ganzoo itself, Keras and TensorFlow
-_NOT_PLUGIN = (str(Path(__file__).resolve().parents[1]), f"{os.sep}keras{os.sep}",
+_NOT_PLUGIN = (str(Path(__file__).resolve().parents[1]) + os.sep, f"{os.sep}keras{os.sep}",
                f"{os.sep}tensorflow{os.sep}")
 
 
@@ -41,10 +42,14 @@ def describe_error(exc: BaseException) -> str:
     reason = " ".join(line for line in lines[last + 1:] if line and not line.startswith("[["))
     if not reason:
         return describe_exception(exc)
-    frames = [f for f in re.findall(r'File "([^"]+)", line (\d+), in (\S+)', text)
-              if not any(part in f[0] for part in _NOT_PLUGIN)]
-    where = f" (at {frames[-1][0]}:{frames[-1][1]}, in {frames[-1][2]})" if frames else ""
-    return one_line(f"{type(exc).__name__}: {reason}{where}", 400)
+    frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)', text)
+    return one_line(f"{type(exc).__name__}: {reason}{_where(frames)}", 400)
+
+
+def _where(frames: list[tuple[str, Any, str]]) -> str:
+    """" (at FILE:LINE, in FUNCTION)" for the innermost frame of plugin code, if any."""
+    mine = [f for f in frames if not any(part in f[0] for part in _NOT_PLUGIN)]
+    return f" (at {mine[-1][0]}:{mine[-1][1]}, in {mine[-1][2]})" if mine else ""
 
 
 def call(who: str, what: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -59,8 +64,9 @@ def call(who: str, what: str, fn: Callable[..., Any], *args: Any) -> Any:
         if who.startswith("penalty") and "None" in str(exc):
             hint = ("; a gradient of None means the tape did not record D's call: take "
                     "input gradients with ganzoo.plugin.input_gradients")
+        frames = [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(exc.__traceback__)]
         raise PluginError(f"{who} failed in the train step ({what}): "
-                          f"{describe_error(exc)}{hint}") from exc
+                          f"{describe_error(exc)}{_where(frames)}{hint}") from exc
 
 
 def scalar(who: str, kind: str, what: str, value: Any) -> Any:
