@@ -71,3 +71,86 @@ def test_documented_commands_exist() -> None:
     for command in sorted(commands):
         result = CliRunner().invoke(cli, [command, "--help"])
         assert result.exit_code == 0, (command, result.output)
+
+
+# --------------------------------------------------------------------------- the plugin API
+
+
+def _plugin_api_section() -> str:
+    match = re.search(r"^## The plugin API: `ganzoo.plugin`\n(.*?)(?=^## )", DOC, re.M | re.S)
+    assert match, "docs/PLUGINS.md has no section '## The plugin API: `ganzoo.plugin`'"
+    return match.group(1)
+
+
+def test_every_name_of_the_plugin_api_is_documented() -> None:
+    import ganzoo.plugin
+
+    rows = [line for line in _plugin_api_section().splitlines() if line.startswith("| `")]
+    documented = {name for row in rows for name in re.findall(r"`(\w+)`", row.split(" | ")[0])}
+    missing = sorted(set(ganzoo.plugin.__all__) - documented)
+    assert not missing, f"add these names of ganzoo.plugin to docs/PLUGINS.md: {missing}"
+    assert not documented - set(ganzoo.plugin.__all__), "documented names that do not exist"
+
+
+def test_python_examples_import_only_the_plugin_api() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", DOC, re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        for module in re.findall(r"^\s*from (ganzoo[\w.]*) import", block, re.M):
+            assert module == "ganzoo.plugin", f"an example imports {module}:\n{block}"
+
+
+def test_documented_fault_messages_are_the_real_ones() -> None:
+    import numpy as np
+
+    from ganzoo.engine import faults
+    from ganzoo.errors import PluginError
+
+    with pytest.raises(PluginError) as caught:
+        faults.scalar("loss 'myloss' from plugin 'mygan'", "loss", "discriminator_loss()",
+                      np.zeros((64, 1)))
+    assert f"`error: {caught.value}`" in DOC
+    for text in ("a gradient of None means the tape did not record D's call",
+                 "ganzoo visualize RUN --kind NAME --out FILE", "remapper failed",
+                 "is not a ganzoo hook (did you mean ganzoo_register_losses?)"):
+        assert text in DOC, text
+
+
+def test_imagedata_fields_are_documented() -> None:
+    import dataclasses
+
+    from ganzoo.plugin import ImageData
+
+    table = section("ImageData").split("\n\n")[1]
+    for field in dataclasses.fields(ImageData):
+        required = field.default is dataclasses.MISSING
+        assert f"| `{field.name}` | {'yes' if required else 'no'}" in table, field.name
+
+
+def _gradient_penalty_example() -> str:
+    match = re.search(r"<!-- example: gradient-penalty -->\n```python\n(.*?)```", DOC, re.S)
+    assert match, "the gradient-penalty example is gone from docs/PLUGINS.md"
+    return match.group(1)
+
+
+@pytest.mark.tf
+def test_gradient_penalty_example_trains(tmp_path: Path) -> None:
+    import types
+
+    import numpy as np
+
+    import ganzoo
+    from ganzoo.zoo.host import load_catalog
+
+    module = types.ModuleType("ganzoo_mygp")
+    exec(compile(_gradient_penalty_example(), "PLUGINS.md", "exec"), module.__dict__)
+    cat = load_catalog(extra_plugins=[("mygp", module)])
+    assert cat.plugins["mygp"].error is None and cat.plugins["mygp"].warnings == []
+    np.save(tmp_path / "tiny.npy", np.zeros((16, 28, 28, 1), np.uint8))
+    result = ganzoo.train("mywgan", dataset=str(tmp_path / "tiny.npy"), steps=2, batch_size=4,
+                          out=tmp_path / "run", verbose=0, cat=cat,
+                          overrides={"g_filters": 4, "d_filters": 4, "d_steps": 2,
+                                     "visualizers": "", "ema": 0.0})
+    assert result.steps == 2
+    header = (tmp_path / "run" / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert "mygp" in header

@@ -594,3 +594,184 @@ def test_broken_plugin_cannot_be_used_by_python_api() -> None:
         ganzoo.train("brokengan", steps=1, cat=cat)
     with pytest.raises(ConfigError, match="unknown model 'nothing'"):
         ganzoo.train("nothing", steps=1, cat=cat)
+
+
+# --------------------------------------------------------------------------- hooks never called
+
+
+def test_misspelled_hook_is_a_warning_with_the_closest_hook() -> None:
+    typo = make_plugin("typo", losses=[("typoloss", _factory)])
+
+    @hookimpl
+    def ganzoo_register_loss(register: Any) -> None:  # the typo: losses
+        register("myloss", _factory)
+
+    typo.ganzoo_register_loss = ganzoo_register_loss
+    cat = load_catalog(extra_plugins=[("typo", typo), healthy()])
+    record = cat.plugins["typo"]
+    assert record.error is None and record.hooks == ["ganzoo_register_losses"]
+    warning = ("implements ganzoo_register_loss, which is not a ganzoo hook (did you mean "
+               "ganzoo_register_losses?); ganzoo never calls it")
+    assert record.warnings == [warning]
+    data = json.loads(invoke(cat, "plugins", "--json").stdout)
+    row = next(p for p in data["plugins"] if p["name"] == "typo")
+    assert row["status"] == "ok" and row["warnings"] == [warning]
+    assert "ganzoo_register_loss" not in row["hooks"]
+    shown = invoke(cat, "plugins").stdout
+    assert f"typo  (?)  API 1\n  module: typo\n  WARNING: {warning}\n  hooks: " \
+           "ganzoo_register_losses\n" in shown
+    # what the misspelled hook would have registered: its error points at the typo
+    line = error_line(invoke(cat, "run", "dcgan", "--set", "loss=myloss"))
+    assert line.startswith("error: unknown loss 'myloss'")
+    assert f"plugin 'typo' {warning} (see `ganzoo plugins`)" in line
+    assert cat.plugins["healthy"].warnings == [] and cat.hook_problems == {"typo": [warning]}
+    assert_healthy_still_works(cat)
+
+
+def test_hook_without_hookimpl_and_unknown_hooks_are_warnings() -> None:
+    class Sloppy:
+        GANZOO_API = 1
+
+        def ganzoo_register_penalties(self, register: Any) -> None:  # no @hookimpl
+            register("mypen", _factory)
+
+        def ganzoo_register_visualiser(self, register: Any) -> None:  # both mistakes
+            register("myvis", _factory)
+
+        def ganzoo_helper(self) -> None:  # not hook-like: no warning
+            pass
+
+        @hookimpl
+        def ganzoo_provide_schedules(self, register: Any) -> None:  # a hook of no ganzoo
+            pass
+
+    cat = load_catalog(extra_plugins=[("sloppy", Sloppy())])
+    assert cat.plugins["sloppy"].error is None and cat.plugins["sloppy"].hooks == []
+    assert cat.plugins["sloppy"].warnings == [
+        "implements ganzoo_provide_schedules, which is not a ganzoo hook; ganzoo never "
+        "calls it",
+        "defines ganzoo_register_penalties without @hookimpl, so ganzoo never calls it; "
+        "decorate it with @hookimpl (from ganzoo.plugin import hookimpl)",
+        "defines ganzoo_register_visualiser (did you mean ganzoo_register_visualizers?) "
+        "without @hookimpl, so ganzoo never calls it; decorate it with @hookimpl (from "
+        "ganzoo.plugin import hookimpl)",
+    ]
+    assert "mypen" not in cat.components["penalty"]
+
+
+def test_builtin_plugin_has_no_hook_warnings(catalog: Catalog) -> None:
+    assert catalog.plugins["builtin"].warnings == [] and catalog.hook_problems == {}
+
+
+# --------------------------------------------------------------------------- missing components
+
+
+def test_entry_naming_a_missing_component_is_listed_as_unusable() -> None:
+    shop = make_plugin("shop", models=[
+        ("typogan", model_entry(components={"generator": "dcgan", "discriminator": "dcgan",
+                                            "loss": "hinje"})),
+        ("goodgan", model_entry())])
+    cat = load_catalog(extra_plugins=[("shop", shop)])
+    why = ("plugin 'shop': model 'typogan': field 'components.loss': no loss named 'hinje' "
+           "(did you mean 'hinge'?) is registered (known: ")
+    assert cat.invalid_models["typogan"].startswith(why)
+    assert "goodgan" not in cat.invalid_models
+    listed = invoke(cat, "list")
+    assert listed.exit_code == 0
+    assert f"warning: model 'typogan' is unusable: {why}" in listed.stderr
+    assert json.loads(invoke(cat, "list", "--json").stdout)["invalid"]["typogan"] == (
+        cat.invalid_models["typogan"])
+    line = error_line(invoke(cat, "run", "typogan"))
+    assert line == f"error: {cat.invalid_models['typogan']}"
+    assert line.endswith("is the plugin that provides it installed?")
+
+
+def test_entry_using_a_component_of_a_broken_plugin_is_listed_as_unusable() -> None:
+    broken = make_plugin("broken", generators=[("sharedgen", _factory)],
+                         losses=RuntimeError("no"))
+    user = make_plugin("user", models=[("usergan", model_entry(generator="sharedgen"))])
+    cat = load_catalog(extra_plugins=[("broken", broken), ("user", user)])
+    listed = invoke(cat, "list")
+    assert ("warning: model 'usergan' is unusable: generator 'sharedgen' comes from plugin "
+            "'broken', which is broken: hook ganzoo_register_losses raised RuntimeError: "
+            "no") in listed.stderr
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+def _plugin_loss(ctx: Any) -> Any:
+    from keras import ops
+
+    class Softplus:
+        def discriminator_loss(self, real: Any, fake: Any) -> Any:
+            return ops.mean(ops.softplus(-real["logits"])) + ops.mean(
+                ops.softplus(fake["logits"]))
+
+        def generator_loss(self, real: Any, fake: Any) -> Any:
+            return ops.mean(ops.softplus(-fake["logits"]))
+
+    return Softplus()
+
+
+def _trainer_plugin() -> types.ModuleType:
+    return make_plugin("mygan", losses=[("myloss", _plugin_loss, {"params": {
+        "myloss_gamma": 1.5}})])
+
+
+def _stored(meta_config: dict[str, Any]) -> types.SimpleNamespace:
+    from ganzoo.zoo.config import resolve
+
+    entry = model_entry(components={"generator": "dcgan", "discriminator": "dcgan",
+                                    "loss": "myloss", "visualizers": ["grid"]})
+    with_plugin = load_catalog(extra_plugins=[("mygan", _trainer_plugin())])
+    config = resolve(entry, with_plugin, meta_config)
+    return types.SimpleNamespace(model="mygan", entry=entry, config=config)
+
+
+def test_sampling_checks_only_the_components_it_builds(tmp_path: Path) -> None:
+    from ganzoo.artifacts import sampling
+    from ganzoo.errors import WeightsError
+
+    meta = _stored({"myloss_gamma": 2.0, "g_filters": 16})
+    gone = load_catalog()  # the plugin that gave the loss is uninstalled
+    sampling._check_catalog(gone, meta, tmp_path / "x.weights.h5", sampling.SAMPLE_SLOTS)
+    sampling._check_catalog(gone, meta, tmp_path / "x.weights.h5", sampling.EXPORT_SLOTS)
+    assert meta.config["myloss_gamma"] == 2.0 and meta.config["g_filters"] == 16
+    with pytest.raises(WeightsError, match=r"x: needs loss 'myloss', which no installed plugin "
+                                           r"provides \(model 'mygan'\); its checkpoint holds "
+                                           r"the whole GAN"):
+        sampling._check_catalog(gone, meta, tmp_path / "x", sampling.CHECKPOINT_SLOTS)
+    # what the networks read is still type-checked
+    meta.config["g_filters"] = "many"
+    with pytest.raises(WeightsError, match="stored config of model 'mygan' is not valid here: "
+                                           "--set g_filters=many: expected an integer"):
+        sampling._check_catalog(gone, meta, tmp_path / "x", sampling.SAMPLE_SLOTS)
+    # a discriminator nobody provides stops an export, not sampling
+    meta = _stored({})
+    meta.config["discriminator"] = "gonedisc"
+    sampling._check_catalog(gone, meta, tmp_path / "x", sampling.SAMPLE_SLOTS)
+    with pytest.raises(WeightsError, match="needs discriminator 'gonedisc'"):
+        sampling._check_catalog(gone, meta, tmp_path / "x", sampling.EXPORT_SLOTS)
+
+
+@pytest.mark.tf
+def test_run_of_an_uninstalled_plugin_loss_can_still_be_sampled(tmp_path: Path) -> None:
+    import ganzoo
+
+    np.save(tmp_path / "tiny.npy", np.zeros((16, 28, 28, 1), np.uint8))
+    cat = load_catalog(extra_plugins=[("mygan", _trainer_plugin())])
+    ganzoo.train("dcgan", dataset=str(tmp_path / "tiny.npy"), steps=2, batch_size=8,
+                 out=tmp_path / "run", verbose=0, cat=cat,
+                 overrides={"loss": "myloss", "g_filters": 4, "d_filters": 4,
+                            "visualizers": "", "ema": 0.0})
+    gone = load_catalog()
+    result = invoke(gone, "sample", str(tmp_path / "run"), "--n", "4", "--out", "s.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s.png").is_file()
+    loaded = ganzoo.load(tmp_path / "run" / "dcgan.weights.h5", cat=gone)
+    assert loaded.discriminator is None and loaded.meta.config["myloss_gamma"] == 1.5
+    # exporting again from the run reads its checkpoint, which needs the loss
+    line = error_line(invoke(gone, "export", str(tmp_path / "run"), "--out", "again.weights.h5"))
+    assert "needs loss 'myloss', which no installed plugin provides" in line
+    assert "its checkpoint holds the whole GAN" in line

@@ -55,29 +55,82 @@ class Loaded:
         return str(name) if name else None
 
 
-def _check_catalog(catalog: Catalog, meta: ExportMeta, origin: Path) -> None:
-    """The stored config must name installed components and type-check like ``--set``
-    values, so that nothing read from a file reaches a factory unchecked."""
-    from ganzoo.zoo.config import resolve
+#: what each way of loading builds: the generator to sample, the discriminator too to
+#: export, the whole GAN (its loss and penalties may hold weights) from a checkpoint
+SAMPLE_SLOTS = ("generator",)
+EXPORT_SLOTS = ("generator", "discriminator")
+CHECKPOINT_SLOTS = ("generator", "discriminator", "loss", "penalties")
+
+
+def _check_catalog(catalog: Catalog, meta: ExportMeta, origin: Path,
+                   slots: tuple[str, ...] = EXPORT_SLOTS) -> None:
+    """The components in `slots` (what this load builds) must be installed, and the stored
+    config must type-check like ``--set`` values, so that nothing read from a file
+    reaches a factory unchecked. The others may be gone: sampling needs no loss."""
+    from ganzoo.zoo.config import SLOTS, resolve
     from ganzoo.zoo.registry import validate_entry
 
-    for slot in ("generator", "discriminator"):
-        name = meta.config.get(slot)
-        if not isinstance(name, str) or name not in catalog.components[slot]:
+    for slot in slots:
+        kind, value = SLOTS[slot], meta.config.get(slot)
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str) and name in catalog.components[kind]:
+                continue
             if isinstance(name, str):
-                catalog.raise_if_broken(slot, name)
+                catalog.raise_if_broken(kind, name)
+            why = ("" if slot in EXPORT_SLOTS else
+                   "; its checkpoint holds the whole GAN, loss included (an export of a "
+                   "finished run needs only the generator)")
             raise WeightsError(
-                f"{origin}: needs {slot} {name!r}, which no installed plugin provides "
-                f"(model {meta.model!r}); install the plugin that trained it"
+                f"{origin}: needs {kind} {name!r}, which no installed plugin provides "
+                f"(model {meta.model!r}){why}; install the plugin that trained it"
                 f"{catalog.failed_plugins_hint()}"
             )
     try:
         validate_entry(meta.model, meta.entry, "")
-        checked = resolve(meta.entry, catalog, meta.config)
+        checked = resolve(meta.entry, _with_stand_ins(catalog, meta), meta.config)
     except (ConfigError, KeyError) as exc:
         raise WeightsError(f"{origin}: stored config of model {meta.model!r} is not valid "
                            f"here: {exc}") from None
     meta.config.update(checked)
+
+
+def _with_stand_ins(catalog: Catalog, meta: ExportMeta) -> Catalog:
+    """`catalog`, plus a stand-in for each component no plugin provides any more (only
+    those a load does not build get this far), so that `resolve` can type-check the
+    rest of the stored config.
+
+    A stand-in declares the stored keys that no trainer setting or installed component
+    reads, at their stored values: they reach no factory that is built.
+    """
+    import dataclasses
+
+    from ganzoo.zoo.components import Component
+    from ganzoo.zoo.config import SLOTS, TRAINER
+
+    named: list[tuple[str, str]] = []  # the components `resolve` will look up
+    for slot, kind in SLOTS.items():
+        value = meta.config.get(slot, (meta.entry.get("components") or {}).get(slot))
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str) and (kind, name) not in named:
+                named.append((kind, name))
+    missing = [(kind, name) for kind, name in named if name not in catalog.components[kind]]
+    if not missing:
+        return catalog
+    claimed = set(TRAINER) | set(SLOTS)
+    for kind, name in named:
+        if name in catalog.components[kind]:
+            claimed |= set(catalog.components[kind][name].params)
+    unclaimed = {k: v for k, v in meta.config.items() if k not in claimed}
+    components = {kind: dict(found) for kind, found in catalog.components.items()}
+    for i, (kind, name) in enumerate(missing):
+        components[kind][name] = Component(kind=kind, name=name, factory=_not_installed,
+                                           plugin="(not installed)",
+                                           params=unclaimed if i == 0 else {})
+    return dataclasses.replace(catalog, components=components)
+
+
+def _not_installed(*args: Any) -> Any:
+    raise AssertionError("a stand-in for a missing component is never built")
 
 
 def _meta_from_run(run: dict[str, Any], step: int) -> ExportMeta:
@@ -92,46 +145,54 @@ def _meta_from_run(run: dict[str, Any], step: int) -> ExportMeta:
     )
 
 
-def load(source: str | Path, catalog: Catalog, prefer_checkpoint: bool = False) -> Loaded:
-    """Networks and metadata from a run folder or an export file."""
+def load(source: str | Path, catalog: Catalog, prefer_checkpoint: bool = False,
+         discriminator: bool | None = None) -> Loaded:
+    """Networks and metadata from a run folder or an export file.
+
+    From an export only the generator is rebuilt unless `discriminator` (None: when
+    `prefer_checkpoint`, i.e. for exporting), so that sampling needs only the plugin of
+    the generator; `Loaded.discriminator` is then None.
+    """
     from ganzoo.artifacts import runs
 
+    with_d = prefer_checkpoint if discriminator is None else discriminator
     source = Path(source)
     if source.is_dir():
         run = runs.read_config(source)
         export_path = source / f"{run['model']}.weights.h5"
         if export_path.is_file() and not prefer_checkpoint:
-            return load_export(export_path, catalog)
+            return load_export(export_path, catalog, with_d)
         found = runs.latest_checkpoint(source)
         if found is None:
             if export_path.is_file():
-                return load_export(export_path, catalog)
+                return load_export(export_path, catalog, with_d)
             raise GanzooError(f"{source}: the run has no checkpoint or export yet")
         return load_checkpoint(found[0], _meta_from_run(run, int(found[1]["step"])), catalog)
     if not source.exists():
         raise GanzooError(f"{source}: no such run folder or weights file")
-    return load_export(source, catalog)
+    return load_export(source, catalog, with_d)
 
 
-def load_export(path: Path, catalog: Catalog) -> Loaded:
+def load_export(path: Path, catalog: Catalog, discriminator: bool = True) -> Loaded:
+    """The networks of an export; the generator alone unless `discriminator`."""
     from ganzoo.artifacts.export import load_into
     from ganzoo.engine.builder import build_sampler
 
     meta = read_meta(path)
-    _check_catalog(catalog, meta, path)
+    _check_catalog(catalog, meta, path, EXPORT_SLOTS if discriminator else SAMPLE_SLOTS)
     try:
-        generator, discriminator = build_sampler(catalog, meta.config, meta.image_shape,
-                                                 meta.num_classes)
+        generator, disc = build_sampler(catalog, meta.config, meta.image_shape,
+                                        meta.num_classes, with_discriminator=discriminator)
     except (ConfigError, KeyError) as exc:
         raise WeightsError(f"{path}: cannot rebuild model {meta.model!r}: {exc}") from None
-    load_into(path, generator, discriminator)
-    return Loaded(generator, discriminator, meta, path)
+    load_into(path, generator, disc)  # a missing discriminator: its arrays are not read
+    return Loaded(generator, disc, meta, path)
 
 
 def load_checkpoint(path: Path, meta: ExportMeta, catalog: Catalog) -> Loaded:
     from ganzoo.engine.builder import build_gan
 
-    _check_catalog(catalog, meta, path)
+    _check_catalog(catalog, meta, path, CHECKPOINT_SLOTS)
     gan = build_gan(catalog, meta.config, meta.image_shape, meta.num_classes,
                     policy="float32")
     from ganzoo.artifacts.export import CHECKPOINT_DTYPES, load_weights_strictly

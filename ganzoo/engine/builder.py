@@ -30,6 +30,11 @@ def _call_factory(component: Component, *args: Any) -> Any:
         ) from exc
 
 
+def describe(component: Component) -> str:
+    """How errors name a component: "loss 'x' from plugin 'p'"."""
+    return f"{component.kind} {component.name!r} from plugin {component.plugin!r}"
+
+
 def _check_model(component: Component, model: Any) -> None:
     import keras
 
@@ -41,17 +46,20 @@ def _check_model(component: Component, model: Any) -> None:
 
 
 def build_networks(
-    catalog: Catalog, config: Mapping[str, Any], ctx: BuildContext
+    catalog: Catalog, config: Mapping[str, Any], ctx: BuildContext,
+    with_discriminator: bool = True,
 ) -> tuple[Any, Any]:
-    """Build and check (generator, discriminator) for `ctx`."""
+    """Build and check (generator, discriminator) for `ctx`; without `with_discriminator`
+    the discriminator is None and its component is never looked up (sampling)."""
     import keras
 
     gen_c = catalog.get("generator", config["generator"])
-    disc_c = catalog.get("discriminator", config["discriminator"])
     generator = _call_factory(gen_c, ctx)
     _check_model(gen_c, generator)
-    discriminator = _call_factory(disc_c, ctx)
-    _check_model(disc_c, discriminator)
+    if with_discriminator:
+        disc_c = catalog.get("discriminator", config["discriminator"])
+        discriminator = _call_factory(disc_c, ctx)
+        _check_model(disc_c, discriminator)
 
     z = keras.ops.zeros((2, ctx.generator_input_dim))
     labels = keras.ops.zeros((2,), dtype="int32")
@@ -69,6 +77,8 @@ def build_networks(
             f"{tuple(fake.shape)[1:]}, but the data set's "
             f"{'points' if ctx.is_points else 'images'} are {ctx.image_shape}"
         )
+    if not with_discriminator:
+        return generator, None
     out = discriminator([fake, labels] if ctx.discriminator_conditional else fake,
                         training=False)
     logits = out.get("logits") if isinstance(out, dict) else out
@@ -155,9 +165,12 @@ def build_gan(
                 f"loss {loss_c.name!r} from plugin {loss_c.plugin!r} has no {method}() method"
             )
     penalties = []
+    roles = {slot: describe(catalog.get(slot, config[slot]))
+             for slot in ("generator", "discriminator", "loss")}
     heads: set[str] | None = None
     for name in config["penalties"]:
         pen_c = catalog.get("penalty", name)
+        roles[f"penalty:{name}"] = describe(pen_c)
         penalty = _call_factory(pen_c, ctx)
         if not (callable(penalty) or hasattr(penalty, "discriminator_term")
                 or hasattr(penalty, "generator_term")):
@@ -193,7 +206,7 @@ def build_gan(
         code_continuous=ctx.code_continuous, penalties=penalties,
         d_steps=config["d_steps"], update=config["update"],
         clip_value=config["clip_value"], generator_ema=ema, ema=config["ema"],
-        seed=int(config["seed"]), augmentations=augmentations, name="gan",
+        seed=int(config["seed"]), augmentations=augmentations, roles=roles, name="gan",
     )
     gan.compile(
         g_optimizer=make_optimizer(config, config["lr_g"], "g_optimizer"),
@@ -215,9 +228,11 @@ def make_optimizer(config: Mapping[str, Any], learning_rate: float, name: str) -
 
 def build_sampler(
     catalog: Catalog, config: Mapping[str, Any], image_shape: tuple[int, ...],
-    num_classes: int,
+    num_classes: int, with_discriminator: bool = True,
 ) -> Any:
-    """float32 (generator, discriminator), to load exported or checkpointed weights into."""
+    """float32 (generator, discriminator), to load exported or checkpointed weights into;
+    without `with_discriminator` (sampling needs only G) the discriminator is None, so a
+    run can be sampled even when the discriminator's plugin is gone."""
     ctx = build_context(config, image_shape, num_classes)
     with dtype_policy("float32"):
-        return build_networks(catalog, config, ctx)
+        return build_networks(catalog, config, ctx, with_discriminator)

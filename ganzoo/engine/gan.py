@@ -24,12 +24,16 @@ cases:
 - an exponential moving average of G's weights (Yazici et al. 2019) is kept
   in a second generator used for samples and export.
 
+Plugin code runs inside the step, so each component call is wrapped while the step
+is traced, every loss and term must be a scalar, and an error of the first run names
+the components in play: one `PluginError` each (`ganzoo.engine.faults`).
+
 This module imports TensorFlow; import it only when training or sampling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -38,6 +42,8 @@ from keras import ops
 
 from ganzoo.contract.contexts import StepContext
 from ganzoo.engine.distribute import gradient_scale, replica_position
+from ganzoo.engine.faults import call, describe_error, scalar
+from ganzoo.errors import GanzooError, PluginError
 
 Outputs = dict[str, Any]
 
@@ -79,8 +85,11 @@ class GAN(keras.Model):
         ema: float = 0.0,
         seed: int = 0,
         augmentations: Sequence[Any] = (),
+        roles: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
+        """`roles` names the components in errors: "loss" -> "loss 'x' from plugin 'p'";
+        keys "generator", "discriminator", "loss" and "penalty:NAME"."""
         super().__init__(**kwargs)
         if update == "simultaneous" and d_steps != 1:
             update = "alternating"  # several D steps per G step cannot share one pass
@@ -106,6 +115,9 @@ class GAN(keras.Model):
         # Applied to every image D sees while training, real and fake, in D's and G's steps
         # and inside penalties (DiffAugment, Zhao et al. 2020).
         self.augmentations = list(augmentations)
+        self.roles = dict(roles or {})
+        #: a train step has completed; before, a failed run has nothing worth keeping
+        self.first_step_done = False
         self.built = True
 
     # -- the parts a train step is made of -------------------------------------------------
@@ -173,17 +185,20 @@ class GAN(keras.Model):
     def _context(self, real: Any, labels: Any, fake: Any, fake_labels: Any,
                  real_out: Outputs, fake_out: Outputs, codes: Any) -> StepContext:
         return StepContext(
-            discriminator=lambda x, y=None: self.discriminate(x, y, training=True),
+            discriminator=lambda x, y=None: self._d_call(x, y),
             real=real, fake=fake, labels=labels, fake_labels=fake_labels,
             real_out=real_out, fake_out=fake_out, seed=self.seed_generator, codes=codes,
         )
 
     def _d_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
-        d_loss = self.loss_fn.discriminator_loss(ctx.real_out, ctx.fake_out)
+        d_loss = self._scalar("loss", "discriminator_loss()", self._run(
+            "loss", "discriminator_loss()", self.loss_fn.discriminator_loss,
+            ctx.real_out, ctx.fake_out))
         return self._with_terms(d_loss, ctx, discriminator_term, "")
 
     def _g_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
-        g_loss = self.loss_fn.generator_loss(ctx.real_out, ctx.fake_out)
+        g_loss = self._scalar("loss", "generator_loss()", self._run(
+            "loss", "generator_loss()", self.loss_fn.generator_loss, ctx.real_out, ctx.fake_out))
         return self._with_terms(g_loss, ctx, generator_term, "_g")
 
     def _with_terms(self, loss: Any, ctx: StepContext, term_of: Any,
@@ -194,7 +209,10 @@ class GAN(keras.Model):
         for name, penalty in self.penalties:
             term = term_of(penalty)
             if term is not None:
-                value = ops.cast(term(ctx), "float32")
+                what = (term_of.__name__ + "()") if term is not penalty else "its call"
+                role = f"penalty:{name}"
+                value = ops.cast(self._scalar(role, what, self._run(role, what, term, ctx)),
+                                 "float32")
                 logs[name + suffix] = value
                 loss = loss + value
         return loss, logs
@@ -204,7 +222,9 @@ class GAN(keras.Model):
         update = getattr(self.loss_fn, "update", None)
         if update is None:
             return {}
-        return dict(update(real_out, fake_out) or {})
+        logs = dict(self._run("loss", "update()", update, real_out, fake_out) or {})
+        return {key: self._scalar("loss", f"update() as {key!r}", value)
+                for key, value in logs.items()}
 
     def _needs_real_for_generator(self) -> bool:
         return any(getattr(obj, "needs_real_for_generator", False)
@@ -213,9 +233,18 @@ class GAN(keras.Model):
     def _apply(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
                loss: Any, model: keras.Model) -> None:
         weights = model.trainable_weights
-        # The optimizer sums gradients over replicas; 1/replicas makes that the global mean.
-        grads = tape.gradient(loss, weights, output_gradients=gradient_scale())
-        optimizer.apply_gradients(zip(grads, weights, strict=True))
+        net = "discriminator" if model is self.discriminator else "generator"
+        try:
+            # The optimizer sums gradients over replicas; 1/replicas makes it the global mean.
+            grads = tape.gradient(loss, weights, output_gradients=gradient_scale())
+            optimizer.apply_gradients(zip(grads, weights, strict=True))
+        except GanzooError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"the {net}'s update failed in the train step ({describe_error(exc)}); "
+                f"its loss comes from {self._in_play(net)}, and must depend on the {net}'s "
+                "outputs") from exc
 
     def _clip(self) -> None:
         if self.clip_value > 0:
@@ -232,6 +261,36 @@ class GAN(keras.Model):
         for avg, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
             avg.assign(decay * avg + (1.0 - decay) * ops.cast(w, avg.dtype))
 
+    # -- naming the plugin at fault -------------------------------------------------------
+
+    def _who(self, role: str) -> str:
+        """How errors name the component in `role` ("loss 'x' from plugin 'p'")."""
+        if role in self.roles:
+            return self.roles[role]
+        kind, _, name = role.partition(":")
+        return f"{kind} {name!r}" if name else f"the {kind}"
+
+    def _in_play(self, net: str | None = None) -> str:
+        """The components whose code makes `net`'s loss (all of them when None)."""
+        roles = ["discriminator", "loss"] if net == "discriminator" else [
+            "generator", "discriminator", "loss"]
+        pick = {"discriminator": discriminator_term, "generator": generator_term}.get(net or "")
+        roles += [f"penalty:{n}" for n, p in self.penalties if pick is None or pick(p)]
+        return ", ".join(self._who(role) for role in roles)
+
+    def _run(self, role: str, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+        return call(self._who(role), what, fn, *args)
+
+    def _scalar(self, role: str, what: str, value: Any) -> Any:
+        return scalar(self._who(role), role.partition(":")[0], what, value)
+
+    def _g_call(self, z: Any, labels: Any) -> Any:
+        return self._run("generator", "called on a batch", self.generate, z, labels, True)
+
+    def _d_call(self, images: Any, labels: Any = None) -> Outputs:
+        return self._run("discriminator", "called on a batch", self.discriminate, images,
+                         labels, True)
+
     # -- Keras plumbing -------------------------------------------------------------------
 
     def compile(self, g_optimizer: keras.optimizers.Optimizer,
@@ -241,6 +300,31 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
+
+    def make_train_function(self, force: bool = False) -> Any:
+        """Keras' train function with its first call guarded: an error while the step is
+        traced or first run (XLA, shapes known only then) becomes one line naming the
+        components in play. Later calls go to Keras' function directly."""
+        if self.train_function is not None and not force:
+            return self.train_function
+        super().make_train_function(force)
+        function = self.train_function
+
+        def first_run(iterator: Any) -> Any:
+            try:
+                logs = function(iterator)
+            except (GanzooError, StopIteration, tf.errors.OutOfRangeError):
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"the train step failed on its first run: {describe_error(exc)} "
+                    f"(components in play: {self._in_play()})") from exc
+            self.train_function = function
+            self.first_step_done = True
+            return logs
+
+        self.train_function = first_run
+        return first_run
 
     def train_step(self, data: Any) -> dict[str, Any]:
         real, labels = (data if isinstance(data, tuple) else (data, None))
@@ -255,9 +339,9 @@ class GAN(keras.Model):
     def _simultaneous_step(self, real: Any, labels: Any, batch: Any) -> dict[str, Any]:
         z, fake_labels, codes = self._noise(batch)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generate(z, fake_labels, training=True)
-            real_out = self.discriminate(real, labels)
-            fake_out = self.discriminate(fake, fake_labels)
+            fake = self._g_call(z, fake_labels)
+            real_out = self._d_call(real, labels)
+            fake_out = self._d_call(fake, fake_labels)
             ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
             d_loss, d_logs = self._d_objective(ctx)
             g_loss, g_logs = self._g_objective(ctx)
@@ -275,10 +359,10 @@ class GAN(keras.Model):
             real = real_all[i * batch:(i + 1) * batch]
             labels = None if labels_all is None else labels_all[i * batch:(i + 1) * batch]
             z, fake_labels, codes = self._noise(batch)
-            fake = self.generate(z, fake_labels, training=True)
+            fake = self._g_call(z, fake_labels)
             with tf.GradientTape() as d_tape:
-                real_out = self.discriminate(real, labels)
-                fake_out = self.discriminate(fake, fake_labels)
+                real_out = self._d_call(real, labels)
+                fake_out = self._d_call(fake, fake_labels)
                 ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
                 d_loss, d_logs = self._d_objective(ctx)
             self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
@@ -286,9 +370,9 @@ class GAN(keras.Model):
             state_logs = self._loss_update(real_out, fake_out)
         z, fake_labels, codes = self._noise(batch)
         with tf.GradientTape() as g_tape:
-            fake = self.generate(z, fake_labels, training=True)
-            fake_out = self.discriminate(fake, fake_labels)
-            real_out = (self.discriminate(real, labels)
+            fake = self._g_call(z, fake_labels)
+            fake_out = self._d_call(fake, fake_labels)
+            real_out = (self._d_call(real, labels)
                         if self._needs_real_for_generator() else {})
             ctx = self._context(real, labels, fake, fake_labels, real_out, fake_out, codes)
             g_loss, g_logs = self._g_objective(ctx)

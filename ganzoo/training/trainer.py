@@ -1,8 +1,9 @@
 """Start a run, or resume one: run folder, lock, build, then `loop`.
 
 `train()` takes a checked `Plan` (`ganzoo.training.plan`): it checks the run folder,
-builds the GAN, and only then creates and locks the folder, so a run that fails
-before training starts leaves nothing behind. `resume()` reopens a run folder.
+builds the GAN, and only then creates and locks the folder; a run that fails before
+its first step completes (a plugin's loss that fails when the step is traced) leaves
+nothing behind, so the same ``--out`` works on retry. `resume()` reopens a run folder.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
     """Run `fit()` for a checked plan and write the run folder (on the chief only).
 
     The folder is checked first, the GAN built next, and only then is the folder
-    created and locked: a run that fails before training starts leaves nothing behind
-    (and, with ``overwrite``, the earlier run is removed only once the new one can start).
+    created and locked: a run that fails before its first step completes leaves nothing
+    behind (and, with ``overwrite``, the earlier run is removed only once the new one can
+    start).
     """
     from ganzoo.artifacts import runs
     from ganzoo.engine import distribute
@@ -55,7 +57,6 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
         run_dir = runs.check_run_dir(p.model, out, overwrite)
     b = build(p, strategy)
     created = runs.create_run_dir(run_dir)
-    started = False
     holding = False
     try:
         with runs.locked(run_dir):
@@ -70,12 +71,22 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
                 "steps_per_epoch": p.steps_per_epoch, "total_steps": p.total_steps,
                 "keras_version": b.keras_version, "tensorflow_version": b.tf_version,
                 "command": sys.argv})
-            started = True
             return run_steps(p, b, run_dir, 0, verbose, echo, __version__)
     except BaseException:
-        if holding and not started:
-            runs.remove_created(created)
+        if holding and not _stepped(b.gan):
+            # Nothing worth keeping or resuming: remove what this run made, so that the
+            # same --out can be used again once the fault is fixed.
+            if created:
+                runs.remove_created(created)
+            else:
+                runs.clear_run_dir(run_dir)
         raise
+
+
+def _stepped(gan: Any) -> bool:
+    """Whether a train step completed. (Not the optimizers' counters: a step whose graph
+    fails may still have applied one of its updates.)"""
+    return bool(getattr(gan, "first_step_done", True))
 
 
 def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto",

@@ -84,6 +84,9 @@ class Catalog:
     #: (kind, name) -> the broken plugin that registered it before failing ("model" too)
     broken: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: plugin -> its hooks that are never called (misspelled, or without @hookimpl); an
+    #: unknown name may be meant to come from one of them
+    hook_problems: dict[str, list[str]] = field(default_factory=dict)
 
     def get(self, kind: str, name: str) -> Component:
         try:
@@ -139,7 +142,8 @@ class Catalog:
 
     def failed_plugins_hint(self) -> str:
         """A hint for 'unknown NAME' messages: the plugins that are broken or were not
-        loaded, since NAME may be meant to come from one of them."""
+        loaded, or have hooks that are never called, since NAME may be meant to come from
+        one of them."""
         hints = []
         failed = [r for r in self.plugins.values() if r.error is not None]
         if len(failed) == 1:
@@ -150,6 +154,8 @@ class Catalog:
             hints.append(f"plugins {names} may provide it but are broken")
         for r in self.skipped.values():
             hints.append(f"plugin {r.name!r}{_dist(r)} is installed but {r.skipped}")
+        for plugin, problems in sorted(self.hook_problems.items()):
+            hints.extend(f"plugin {plugin!r} {problem}" for problem in problems)
         return "".join(f"; {h}" for h in hints) + (" (see `ganzoo plugins`)" if hints else "")
 
 

@@ -208,11 +208,41 @@ def _load(pm: pluggy.PluginManager, record: PluginRecord, load: Callable[[], Any
     except Exception as exc:
         record.error = f"failed to load: {describe_exception(exc)}"
         return
-    record.hooks = sorted(
-        impl_hook
-        for impl_hook in (h.name for h in pm.get_hookcallers(module) or [])
-        if impl_hook.startswith("ganzoo_")
-    )
+    record.hooks = sorted(c.name for c in pm.get_hookcallers(module) or [] if c.has_spec())
+
+
+def hook_name_problems(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
+    """Warnings for hooks of `plugin` that ganzoo will never call: implementations of no
+    hook spec (a misspelled name: pluggy registers it without complaint) and hook-named
+    functions that lack ``@hookimpl`` (pluggy ignores them).
+
+    A warning, not a broken plugin: adding a hook keeps the plugin API version, so a
+    plugin written for a newer ganzoo may implement a hook this one does not know yet.
+    """
+    import difflib
+
+    specs = sorted(n for n, caller in vars(pm.hook).items() if caller.has_spec())
+
+    def close(name: str) -> str:
+        match = difflib.get_close_matches(name, specs, n=1, cutoff=0.8)
+        return f" (did you mean {match[0]}?)" if match else ""
+
+    unknown = [c.name for c in pm.get_hookcallers(plugin) or [] if not c.has_spec()]
+    problems = [f"implements {name}, which is not a ganzoo hook{close(name)}; ganzoo never "
+                "calls it" for name in sorted(unknown)]
+    for name in sorted(dir(plugin)):
+        if not name.startswith("ganzoo_") or not (name in specs or close(name)):
+            continue
+        try:
+            marked = pm.parse_hookimpl_opts(plugin, name) is not None
+            function = callable(getattr(plugin, name))
+        except Exception:  # an odd attribute is not worth a warning
+            continue
+        if function and not marked:
+            hint = "" if name in specs else close(name)
+            problems.append(f"defines {name}{hint} without @hookimpl, so ganzoo never calls "
+                            "it; decorate it with @hookimpl (from ganzoo.plugin import hookimpl)")
+    return problems
 
 
 def _plugin_order(records: dict[str, PluginRecord]) -> list[str]:
@@ -236,6 +266,12 @@ def load_catalog(
     catalog = Catalog()
     pm, records = build_plugin_manager(extra_plugins, catalog.skipped, catalog.warnings)
     catalog.plugins = records
+    for name, record in records.items():
+        plugin = pm.get_plugin(name) if record.error is None else None
+        problems = hook_name_problems(pm, plugin) if plugin is not None else []
+        if problems:
+            record.warnings.extend(problems)
+            catalog.hook_problems[name] = problems
     hooks = {**_KIND_HOOKS, "model": MODEL_HOOK}
     impls = {
         kind: {impl.plugin_name: impl for impl in getattr(pm.hook, name).get_hookimpls()}
@@ -257,7 +293,21 @@ def load_catalog(
 
     for path in registry_files:
         registry.register_file(catalog, path, plugin=f"file:{path}")
+    _check_model_references(catalog)
     return catalog
+
+
+def _check_model_references(catalog: Catalog) -> None:
+    """Record an entry that names a component no plugin provides in `invalid_models`, so
+    that `ganzoo list` warns about it at once (using it raises the same message)."""
+    from ganzoo.errors import GanzooError
+    from ganzoo.zoo import registry
+
+    for name, (entry, plugin, source) in sorted(catalog.models.items()):
+        try:
+            registry.check_references(catalog, name, entry, plugin, source)
+        except GanzooError as exc:
+            catalog.invalid_models[name] = str(exc)
 
 
 _Staged = list[tuple[str, str, Any, dict[str, Any]]]
