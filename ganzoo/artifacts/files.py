@@ -118,7 +118,7 @@ def writing(path: str | Path) -> Iterator[None]:
         if failure is None:
             raise
     if failure is not None:
-        raise failure  # outside `except`: the original traceback is not kept alive
+        raise failure from None
 
 
 @contextlib.contextmanager
@@ -156,7 +156,7 @@ def atomic_path(path: str | Path, suffix: str | None = None,
         with contextlib.suppress(OSError):
             tmp.unlink()
     if failure is not None:
-        raise failure
+        raise failure from None
 
 
 def write_text(path: str | Path, text: str) -> None:
