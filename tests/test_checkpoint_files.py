@@ -66,7 +66,7 @@ def test_half_written_temporaries_are_removed(tmp_path: Path) -> None:
 def test_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     (tmp_path / ".lock").write_text("999999999")  # no such process
     with runs.locked(tmp_path):
-        assert (tmp_path / ".lock").read_text() == str(os.getpid())
+        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
     assert not (tmp_path / ".lock").exists()
 
 

@@ -301,7 +301,8 @@ def test_no_code_path_can_run_code_from_a_file() -> None:
 
 def test_run_into_a_folder_that_holds_a_run() -> None:
     Path("old").mkdir()
-    Path("old/config.json").write_text("{}", encoding="utf-8")
+    Path("old/config.json").write_text(json.dumps(
+        {"model": "dcgan", "entry": {}, "config": {}, "data": {}}), encoding="utf-8")
     fails_cleanly(["run", "dcgan", "--out", "old"], "already holds a run",
                   "--overwrite", "ganzoo resume old")
 

@@ -238,20 +238,50 @@ def container(generator: Any, discriminator: Any) -> Any:
     return GANWeights(generator, discriminator, name="gan_weights")
 
 
-def write(path: str | Path, generator: Any, discriminator: Any, meta: ExportMeta) -> Path:
-    """Write an export atomically: weights by Keras, attributes by h5py, then rename."""
+def check_finite(f: Any, path: Path) -> None:
+    """Refuse a weights file with a NaN or Inf in any float array: a model that diverged
+    draws blank or noise images that would pass for samples."""
     import h5py
+    import numpy as np
 
-    from ganzoo.artifacts.files import atomic_path
+    found: list[str] = []
+
+    def item(name: str, obj: Any) -> bool | None:
+        if not isinstance(obj, h5py.Dataset) or obj.dtype.kind != "f" or obj.size == 0:
+            return None
+        rows = max(1, (1 << 22) // (obj.size // obj.shape[0])) if obj.ndim else 1
+        chunks = ([obj[()]] if obj.ndim == 0  # 4M values at a time: bounded memory
+                  else (obj[i:i + rows] for i in range(0, obj.shape[0], rows)))
+        for values in chunks:
+            if not np.isfinite(values).all():
+                found.append(f"{name} (holds {'NaN' if np.isnan(values).any() else 'Inf'})")
+                return True
+        return None
+
+    f.visititems(item)
+    if found:
+        raise WeightsError(f"{path}: weight {found[0]} is not finite: the model diverged and "
+                           "would draw meaningless samples; refused (train again with lower "
+                           "learning rates, e.g. --set lr_g=1e-4 --set lr_d=1e-4)")
+
+
+def write(path: str | Path, generator: Any, discriminator: Any, meta: ExportMeta) -> Path:
+    """Write an export atomically: weights by Keras, attributes by h5py, then rename.
+
+    Networks with a NaN or Inf weight are refused: such an export would sample blank
+    images and score as if it were a model.
+    """
+    from ganzoo.artifacts.weightsfile import first_nonfinite, write_weights
 
     path = Path(path)
     if not path.name.endswith(".weights.h5"):
         raise WeightsError(f"{path}: export names must end in .weights.h5 (Keras' weights layout)")
-    with atomic_path(path, suffix=".weights.h5") as tmp:
-        container(generator, discriminator).save_weights(tmp)
-        with h5py.File(tmp, "r+") as f:
-            for key, value in meta.attrs().items():
-                f.attrs[key] = value
+    for name, network in (("generator", generator), ("discriminator", discriminator)):
+        broken = first_nonfinite(network)
+        if broken is not None:
+            raise WeightsError(f"{path}: not written: {name} weight {broken} is not finite; "
+                               "the model diverged (train again with lower learning rates)")
+    write_weights(container(generator, discriminator), path, meta.attrs())
     return path
 
 
@@ -270,6 +300,7 @@ def load_weights_strictly(model: Any, path: str | Path, what: str,
     try:
         with h5py.File(path, "r") as f:
             check_structure(f, Path(path), dtypes)
+            check_finite(f, Path(path))
     except WeightsError:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -124,13 +124,51 @@ _NOT_PLAIN = (
 )
 
 
+_TRUNCATED = "the file was cut short (an interrupted copy or download?); save or copy it again"
+
+
+def _check_npy(path: Path) -> None:
+    """Read a .npy header and compare it with the file's size, so that a truncated file is
+    called truncated (numpy's own error is easily taken for something else)."""
+    fmt = np.lib.format
+    try:
+        with path.open("rb") as f:
+            if f.read(6) != fmt.MAGIC_PREFIX:
+                return  # not .npy inside (a pickle, an archive, junk): np.load tells
+            f.seek(0)
+            version = fmt.read_magic(f)
+            reader = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+            if version not in reader:
+                return
+            shape, _, dtype = reader[version](f)
+            data_bytes = path.stat().st_size - f.tell()
+    except (ValueError, EOFError) as exc:
+        raise DataError(f"{path}: the .npy header is damaged or incomplete ({exc}); "
+                        f"{_TRUNCATED}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if dtype.hasobject:
+        raise DataError(f"{path}: {_NOT_PLAIN}")
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if data_bytes < expected:
+        raise DataError(f"{path}: truncated: its header declares an array of shape "
+                        f"{tuple(shape)} ({dtype}, {expected} bytes) but the file holds "
+                        f"{data_bytes} bytes of data; {_TRUNCATED}")
+
+
 def _np_load(path: Path) -> object:
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes); save or copy it again")
+    if path.suffix.lower() == ".npy":
+        _check_npy(path)
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:
-        raise DataError(f"{path}: {_NOT_PLAIN}") from exc
+        if "pickle" in str(exc) or "Object arrays" in str(exc):
+            raise DataError(f"{path}: {_NOT_PLAIN}") from None
+        raise DataError(f"{path}: damaged numpy file ({exc}); save or copy it again") from None
     except Exception as exc:  # zipfile.BadZipFile, EOFError, OSError, format errors
-        raise DataError(f"{path}: not a readable numpy file ({exc}); save it again") from exc
+        raise DataError(f"{path}: not a readable numpy file ({exc}); save it again") from None
 
 
 def _npz_arrays(

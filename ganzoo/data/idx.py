@@ -45,11 +45,14 @@ def _read_bytes(path: Path) -> bytes:
 def _parse_idx(data: bytes, where: str) -> np.ndarray:
     """Decode IDX bytes, checking the header against the payload size."""
     if len(data) < 4:
-        raise DataError(f"{where}: too short to be an IDX file; download or copy it again")
+        raise DataError(f"{where}: {len(data)} bytes, too short to be an IDX file (its header "
+                        "alone is 8 or more); the file is truncated, download or copy it again")
     if data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        found = " ".join(f"{b:02x}" for b in data[:4])
         raise DataError(
-            f"{where}: not an IDX file (bad magic number {data[:4].hex()}); "
-            "give an IDX file such as train-images-idx3-ubyte[.gz]"
+            f"{where}: bad IDX magic number {found}: IDX files start with 00 00, a type byte "
+            "(08 for uint8 pixels; 09, 0b-0e for others) and the number of dimensions; the "
+            "file is damaged or not an IDX file (download or copy it again)"
         )
     dtype = _IDX_DTYPES[data[2]]
     ndim = data[3]

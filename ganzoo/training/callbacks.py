@@ -17,7 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from ganzoo.artifacts.files import atomic_path
+from ganzoo.artifacts.files import atomic_path, writing
 
 
 def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
@@ -117,7 +117,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
 
 class MetricsCSV(keras.callbacks.Callback):
-    """metrics.csv: one row per generator step with every logged value."""
+    """metrics.csv: one row per generator step with every logged value.
+
+    Rows are kept in memory and appended to the file every 50 steps, before each
+    checkpoint and at epoch and training ends; the file is open only while rows are
+    written, so a failure anywhere (a full disk) leaves no open file to flush later.
+    A refused write raises `WriteError`.
+    """
 
     def __init__(self, path: Path, counter: StepCounter, append: bool = False,
                  extra_fields: tuple[str, ...] = ()) -> None:
@@ -128,45 +134,51 @@ class MetricsCSV(keras.callbacks.Callback):
         #: columns that appear only on some rows (periodic evaluation); the header is
         #: fixed at the first row, so they are declared up front
         self.extra_fields = extra_fields
-        self._file: Any = None
-        self._writer: csv.DictWriter | None = None
+        self._fields: list[str] | None = None
+        self._rows: list[dict[str, Any]] = []
         self._start = time.perf_counter()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._file = self.path.open("a" if self.append else "w", newline="", encoding="utf-8")
+        if not self.append:
+            with writing(self.path):
+                self.path.open("w", encoding="utf-8").close()
         self.append = True  # a second fit() (a resumed run's next epochs) appends
-        self._writer = None
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         row = {"step": self.counter.step, "epoch": self.counter.epoch}
         row.update({k: f"{v:.6g}" for k, v in _floats(logs).items()})
         row["seconds"] = f"{time.perf_counter() - self._start:.3f}"
-        if self._writer is None:
-            self._file.flush()
-            header = _header(self.path)  # appending: keep the columns already there
-            fields = header or list(row) + [f for f in self.extra_fields if f not in row]
-            self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
-            if not header:
-                self._writer.writeheader()
-        self._writer.writerow(row)
+        self._rows.append(row)
         if self.counter.step % 50 == 0:
-            self._file.flush()
+            self.flush()
 
     def flush(self) -> None:
         """Called before each checkpoint: the rows up to a checkpoint's step are on disk."""
-        if self._file:
-            self._file.flush()
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        with writing(self.path), self.path.open("a", newline="", encoding="utf-8") as f:
+            new_header = False
+            if self._fields is None:
+                header = _header(self.path)  # appending: keep the columns already there
+                self._fields = header or list(rows[0]) + [
+                    k for k in self.extra_fields if k not in rows[0]]
+                new_header = not header
+            writer = csv.DictWriter(f, fieldnames=self._fields, extrasaction="ignore")
+            if new_header:
+                writer.writeheader()
+            writer.writerows(rows)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.flush()
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self._file:
-            self._file.close()
-            self._file = None
+        self.flush()
 
 
 def _header(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
     with path.open(newline="", encoding="utf-8") as f:
         return next(csv.reader(f), [])
 
@@ -277,7 +289,10 @@ class Visuals(keras.callbacks.Callback):
         self.written: list[Path] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if not self.skip():  # an interrupted run exits quickly
+        # An interrupted run exits quickly; a run being stopped (NaN or Inf in a loss or a
+        # weight) must not draw views from broken weights; the step limit ends the last
+        # epoch, whose views the run draws once after fit().
+        if not self.skip() and not self.model.stop_training:
             self.written = self.run(epoch + 1, False)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from ganzoo.artifacts.files import atomic_path, write_json
+from ganzoo.artifacts.files import write_json
 from ganzoo.artifacts.runs import CHECKPOINT_FORMAT
+from ganzoo.artifacts.weightsfile import write_weights
 from ganzoo.training.callbacks import NonFiniteGuard, StepCounter
 
 
@@ -107,8 +108,6 @@ class Checkpointer(keras.callbacks.Callback):
     def save(self) -> Path | None:
         import json
 
-        import h5py
-
         step = self.counter.step
         if self.guard.tripped or step == self.saved_step:
             return None
@@ -119,10 +118,9 @@ class Checkpointer(keras.callbacks.Callback):
             return None
         self.before_save()
         path = self.folder / f"ckpt-{step:08d}.weights.h5"
-        with atomic_path(path, suffix=".weights.h5") as tmp:
-            self.model.save_weights(tmp)
-            with h5py.File(tmp, "r+") as f:
-                f.attrs["ganzoo_checkpoint"] = json.dumps(self.state())
+        # A refused write (full disk) raises WriteError with nothing left behind; the
+        # previous checkpoint and latest.json stay as they were.
+        write_weights(self.model, path, {"ganzoo_checkpoint": json.dumps(self.state())})
         write_json(self.folder / "latest.json",
                    {"step": step, "epoch": self.counter.epoch, "file": path.name})
         self.saved_step = step

@@ -38,6 +38,19 @@ class RunResult:
     #: what the CLI exits with: 0 done, 1 stopped on NaN/Inf, 128 + signal when interrupted
     exit_code: int = 0
     chief: bool = True  # False on a multi-worker worker whose run folder was temporary
+    #: the run reached its planned end (and wrote its export)
+    finished: bool = False
+    #: stopped because a loss or a weight became NaN or Inf (resuming would repeat it)
+    nonfinite: bool = False
+    #: the newest checkpoint on disk when the run ended (the last good one after NaN)
+    checkpoint: Path | None = None
+
+    @property
+    def status(self) -> str:
+        """The word the run's summary line starts with: done, stopped or interrupted."""
+        if self.finished:
+            return "done"
+        return "stopped" if self.nonfinite else "interrupted" if self.stopped else "done"
 
 
 def fit_segments(start_step: int, total_steps: int,
@@ -233,9 +246,9 @@ def run_steps(p: Plan, b: Built, run_dir: Path, start_step: int, verbose: int | 
     files: dict[str, Path] = {}
     export_path: Path | None = None
     stopped: str | None = None
+    good = runs.latest_checkpoint(run_dir)
     if guard.tripped:
         stopped = guard.tripped
-        good = runs.latest_checkpoint(run_dir)
         kept = (f"the last good checkpoint ({good[0].name}, step {good[1]['step']}) is kept"
                 if good else "no checkpoint was written before it")
         echo(f"stopped: {guard.tripped}; {kept} in {run_dir / 'checkpoints'}. Resuming would "
@@ -251,17 +264,22 @@ def run_steps(p: Plan, b: Built, run_dir: Path, start_step: int, verbose: int | 
         export.write(export_path, gan.sampler, gan.discriminator,
                      meta_for(p.model, p.entry, config, b.data_info, counter.step, version))
         files["weights"] = export_path
-    if not interrupted:
+    if not interrupted and not guard.tripped:  # no views drawn from NaN weights
         for path in run_visualizers(counter.epoch, True):
             files.setdefault(path.stem, path)
     rate = throughput.rate
     result = RunResult(run_dir=run_dir, export_path=export_path, steps=counter.step,
                        epochs=counter.epoch, seconds=seconds, images_per_sec=rate,
                        precision=b.policy, stopped=stopped, files=files,
-                       exit_code=interrupts.exit_code if interrupted else (1 if stopped else 0))
+                       exit_code=interrupts.exit_code if interrupted else (1 if stopped else 0),
+                       finished=finished, nonfinite=bool(guard.tripped),
+                       checkpoint=good[0] if good else None)
     write_json(run_dir / "summary.json", {
         "steps": result.steps, "epochs": result.epochs, "seconds": round(seconds, 2),
         "images_per_sec": round(rate, 1), "precision": b.policy, "stopped": stopped,
+        # `ganzoo resume` refuses a run stopped on NaN/Inf: it would repeat the same numbers
+        "stopped_on": "nonfinite" if guard.tripped else "signal" if interrupted else None,
+        "last_checkpoint": good[0].name if good else None,
         "finished": finished, "export": export_path.name if export_path else None,
     })
     return result

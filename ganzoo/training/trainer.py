@@ -71,7 +71,7 @@ def train(p: Plan, *, out: str | Path | None = None, overwrite: bool = False,
                 "steps_per_epoch": p.steps_per_epoch, "total_steps": p.total_steps,
                 "keras_version": b.keras_version, "tensorflow_version": b.tf_version,
                 "command": sys.argv})
-            return run_steps(p, b, run_dir, 0, verbose, echo, __version__)
+            return _steps(p, b, run_dir, 0, verbose, echo)
     except BaseException:
         if holding and not _stepped(b.gan):
             # Nothing worth keeping or resuming: remove what this run made, so that the
@@ -97,23 +97,13 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
     states, random generator states and the data position all come back (see
     docs/RELIABILITY.md for the exact guarantee).
     """
-    import json
-
     from ganzoo.artifacts import runs
     from ganzoo.engine import distribute
     from ganzoo.version import __version__
 
     run_dir = Path(run_dir)
     run = runs.read_config(run_dir)
-    summary = run_dir / "summary.json"
-    if summary.is_file():
-        try:
-            done = json.loads(summary.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            done = {}
-        if done.get("finished"):
-            raise GanzooError(f"{run_dir}: the run finished ({done.get('steps')} steps); "
-                              "nothing to resume (sample or export it, or start a new run)")
+    _check_resumable(run_dir)
     p = plan_from_run(run, run_dir, catalog)
     if p.config["strategy"] not in _ONE_PROCESS:
         raise GanzooError(f"{run_dir}: resuming a {p.config['strategy']} run is not supported; "
@@ -139,7 +129,62 @@ def resume(run_dir: str | Path, *, catalog: Catalog, verbose: int | str = "auto"
         announce(p, b, __version__, echo)
         echo(f"  resuming {run_dir} at step {start}"
              + (f" from {found[0].name}" if found else " (no checkpoint yet: from the start)"))
-        return run_steps(p, b, run_dir, start, verbose, echo, __version__)
+        return _steps(p, b, run_dir, start, verbose, echo)
+
+
+def _check_resumable(run_dir: Path) -> None:
+    """Refuse a run that finished, and one stopped on NaN/Inf: training is deterministic,
+    so resuming it would repeat the same numbers from its last good checkpoint."""
+    from ganzoo.artifacts.files import read_json
+
+    summary = run_dir / "summary.json"
+    if not summary.is_file():
+        return
+    try:
+        done = read_json(summary, "run summary")
+    except GanzooError:
+        return  # a damaged summary says nothing; the checkpoints decide
+    if not isinstance(done, dict):
+        return
+    if done.get("finished"):
+        raise GanzooError(f"{run_dir}: the run finished ({done.get('steps')} steps); "
+                          "nothing to resume (sample or export it, or start a new run)")
+    stopped = done.get("stopped")
+    nonfinite = done.get("stopped_on") == "nonfinite" or (  # summaries of older versions
+        "stopped_on" not in done and isinstance(stopped, str) and stopped
+        and not stopped.startswith("interrupted"))
+    if nonfinite:
+        last = done.get("last_checkpoint")
+        raise GanzooError(
+            f"{run_dir}: the run stopped on non-finite values ({stopped}); resuming would "
+            f"repeat the same numbers from the last good checkpoint"
+            f"{f' ({last})' if last else ''}; start a new run with lower learning rates "
+            "(--set lr_g=... --set lr_d=...) or another loss")
+
+
+def _steps(p: Plan, b: Any, run_dir: Path, start: int, verbose: int | str,
+           echo: Callable[[str], None]) -> RunResult:
+    """`run_steps`, with a full disk (or another refused write) during training told as
+    one line that names the checkpoint kept and how to continue once there is room."""
+    from ganzoo.artifacts import runs
+    from ganzoo.artifacts.files import WriteError, reported_write_error
+    from ganzoo.version import __version__
+
+    try:
+        try:
+            return run_steps(p, b, run_dir, start, verbose, echo, __version__)
+        except Exception as exc:  # TensorBoard's writer reports a full disk in TF's errors
+            failure = (reported_write_error(exc, run_dir / "tensorboard")
+                       if type(exc).__module__.startswith("tensorflow") else None)
+            if failure is None:
+                raise
+        raise failure
+    except WriteError as exc:
+        found = runs.latest_checkpoint(run_dir)
+        kept = (f"the last good checkpoint ({found[0].name}, step {found[1]['step']}) is kept"
+                if found else "no checkpoint was written yet")
+        raise WriteError(f"{exc.what}; training stopped, {kept}; once there is room, "
+                         f"continue with: ganzoo resume {run_dir}", exc.errno) from None
 
 
 def _restore(gan: Any, path: Path, state: Mapping[str, Any], p: Plan) -> None:

@@ -29,9 +29,11 @@ def read_file(path: str | Path) -> dict[str, dict[str, Any]]:
     """Parse a registry file ({"format": 1, "models": {...}}) without validating entries."""
     path = Path(path)
     try:
-        if path.stat().st_size > _MAX_FILE_BYTES:
+        with path.open("rb") as f:  # a bounded read: a FIFO or /dev/zero reports size 0
+            raw = f.read(_MAX_FILE_BYTES + 1)
+        if len(raw) > _MAX_FILE_BYTES:
             raise ConfigError(f"{path}: registry file larger than 4 MiB; is it the right file?")
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: registry file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -42,6 +44,9 @@ def read_file(path: str | Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: JSON nested too deeply for a registry file; is it the "
+                          "right file?") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise ConfigError(f'{path}: expected a JSON object {{"format": 1, "models": {{...}}}}')
     version = data.get("format")
