@@ -8,6 +8,7 @@ them, then the stored weights are loaded: no code is read from any file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,16 @@ import numpy as np
 
 from ganzoo.artifacts.export import ExportMeta, read_meta
 from ganzoo.contract.imagedata import is_point_shape
+from ganzoo.engine.latent import DEFAULT_BATCH
 from ganzoo.errors import ConfigError, GanzooError, WeightsError
 from ganzoo.zoo.components import Catalog
+
+#: one block of generator input: (z with its codes, class labels or None)
+Inputs = tuple[np.ndarray, "np.ndarray | None"]
+
+#: the largest PNG grid ``ganzoo sample`` draws, in pixels (4096 x 4096): 4,660 28x28
+#: images; more is an array's job (.npy), not a picture's
+MAX_GRID_PIXELS = 4096 * 4096
 
 
 @dataclass
@@ -34,7 +43,9 @@ class Loaded:
     @property
     def categories(self) -> int:
         """Categories of the model's categorical latent code (InfoGAN); 0 is none."""
-        return int(self.meta.config.get("code_categorical", 0) or 0)
+        from ganzoo.engine.latent import code_widths
+
+        return code_widths(self.meta.config)[0]
 
     @property
     def grid_rows(self) -> int | None:
@@ -208,47 +219,152 @@ def noise(n: int, latent_dim: int, seed: int) -> np.ndarray:
 
 def labels_for(loaded: Loaded, n: int, label: int | None) -> np.ndarray | None:
     """Class labels for a conditional model: `label` for every sample, else cycling."""
-    if not loaded.conditional:
-        if label is not None and not loaded.categories:
-            raise GanzooError(f"--label: model {loaded.meta.model!r} is not conditional")
-        return None
-    classes = loaded.meta.num_classes
-    if label is not None:
+    _check_label(loaded, label)
+    return _label_rows(loaded, label, 0, n)
+
+
+def _check_label(loaded: Loaded, label: int | None) -> None:
+    """`label` must name a class of a conditional model or a code category of InfoGAN."""
+    if label is None:
+        return
+    if loaded.conditional:
+        classes = loaded.meta.num_classes
         if not 0 <= label < classes:
             raise GanzooError(f"--label {label}: choose a class in 0..{classes - 1}")
-        return np.full(n, label, dtype=np.int32)
-    return (np.arange(n) % classes).astype(np.int32)
-
-
-def generate(loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None,
-             batch: int = 1000) -> np.ndarray:
-    """Images in [0, 1], float32, (n, H, W, C); or points as the model makes them, (n, D)."""
-    from ganzoo.artifacts.images import to_unit
-
-    outs = []
-    for start in range(0, len(z), batch):
-        chunk = z[start:start + batch]
-        inputs = chunk if labels is None else [chunk, labels[start:start + batch]]
-        outs.append(np.asarray(loaded.generator(inputs, training=False)))
-    out = np.concatenate(outs) if outs else np.zeros((0, *loaded.meta.image_shape))
-    return out.astype(np.float32) if loaded.is_points else to_unit(out)
-
-
-def sample(loaded: Loaded, n: int, seed: int = 0, label: int | None = None) -> np.ndarray:
-    if n < 1:
-        raise GanzooError(f"--n {n}: ask for at least one sample")
-    """`n` images in [0, 1]; `label` picks the class, or the categorical code of InfoGAN."""
-    from ganzoo.engine import latent
-
-    labels = labels_for(loaded, n, label)
-    categories = None
-    if loaded.categories and not loaded.conditional and label is not None:
+    elif loaded.categories:
         if not 0 <= label < loaded.categories:
             raise GanzooError(f"--label {label}: choose a code category in "
                               f"0..{loaded.categories - 1}")
+    else:
+        raise GanzooError(f"--label: model {loaded.meta.model!r} is not conditional")
+
+
+def _label_rows(loaded: Loaded, label: int | None, start: int, m: int) -> np.ndarray | None:
+    """Labels of samples ``start .. start + m - 1``: `label`, else cycling over the classes."""
+    if not loaded.conditional:
+        return None
+    if label is not None:
+        return np.full(m, label, dtype=np.int32)
+    return (np.arange(start, start + m) % loaded.meta.num_classes).astype(np.int32)
+
+
+def _inputs(loaded: Loaded, n: int, seed: int, label: int | None,
+            batch: int) -> Iterator[Inputs]:
+    """Blocks of (z with codes, labels) for `n` samples, drawn as they are needed."""
+    from ganzoo.engine import latent
+
+    categories = None
+    if loaded.categories and not loaded.conditional and label is not None:
         categories = np.full(n, label, dtype=np.int64)
-    z = latent.inputs(loaded.meta.config, n, seed, categories=categories)
-    return generate(loaded, z, labels)
+    start = 0
+    for z in latent.input_chunks(loaded.meta.config, n, seed, categories, batch=batch):
+        yield z, _label_rows(loaded, label, start, len(z))
+        start += len(z)
+
+
+def generate(loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None,
+             batch: int = DEFAULT_BATCH) -> np.ndarray:
+    """Images in [0, 1], float32, (n, H, W, C); or points as the model makes them, (n, D).
+
+    `labels` reach the generator only when the model is conditional.
+    """
+    from ganzoo.engine.generate import generate as generate_samples
+
+    return generate_samples(loaded.generator, z, labels if loaded.conditional else None,
+                            points=loaded.is_points, batch=batch)
+
+
+def stream(loaded: Loaded, n: int, seed: int = 0, label: int | None = None,
+           batch: int = DEFAULT_BATCH) -> Iterator[np.ndarray]:
+    """`sample`'s samples in blocks of at most `batch`, each made when asked for: what
+    writes a .npy file and feeds ``ganzoo eval`` without holding all `n` samples.
+
+    Arguments are checked at once, before any block is made.
+    """
+    from ganzoo.engine.generate import stream as stream_samples
+
+    if n < 1:
+        raise GanzooError(f"--n {n}: ask for at least one sample")
+    _check_label(loaded, label)
+    return stream_samples(loaded.generator, _inputs(loaded, n, seed, label, batch),
+                          points=loaded.is_points)
+
+
+def sample(loaded: Loaded, n: int, seed: int = 0, label: int | None = None) -> np.ndarray:
+    """`n` images in [0, 1] (points as made); `label` picks the class, or the categorical
+    code of InfoGAN. The same samples whatever the batch they are made in."""
+    from ganzoo.engine.generate import fill
+
+    return fill(stream(loaded, n, seed=seed, label=label), n)
+
+
+def max_grid_samples(image_shape: tuple[int, ...]) -> int:
+    """The most images of `image_shape` a PNG grid holds (`MAX_GRID_PIXELS`)."""
+    from ganzoo.artifacts.images import grid_scale
+
+    h, w = int(image_shape[0]), int(image_shape[1])
+    scale = grid_scale(np.zeros((1, h, w, 1), np.uint8))
+    return max(1, MAX_GRID_PIXELS // ((h + 2) * (w + 2) * scale * scale))
+
+
+def check_grid_size(n: int, image_shape: tuple[int, ...], out: str | Path) -> None:
+    """Refuse a PNG grid too large to draw or to look at, before any sample is made."""
+    if is_point_shape(image_shape) or Path(out).suffix != ".png":
+        return
+    most = max_grid_samples(image_shape)
+    if n > most:
+        size = "x".join(str(s) for s in image_shape[:2])
+        raise GanzooError(
+            f"--n {n}: a PNG grid holds at most {most} {size} images "
+            f"({MAX_GRID_PIXELS // 1_000_000} megapixels); lower --n, or write all {n} "
+            f"as an array with --out FILE.npy")
+
+
+def write(loaded: Loaded, out: str | Path, n: int, seed: int = 0,
+          label: int | None = None) -> Path:
+    """``ganzoo sample``: `n` samples to a .npy array or a .png grid (scatter for points).
+
+    A .npy file is written block by block (`write_npy`), so memory does not grow with
+    `n`; a grid is refused above `max_grid_samples` before anything is generated.
+    """
+    out = Path(out)
+    if out.suffix not in (".png", ".npy"):
+        raise GanzooError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+    check_grid_size(n, loaded.meta.image_shape, out)
+    if out.suffix == ".npy":
+        return write_npy(out, stream(loaded, n, seed=seed, label=label),
+                         (n, *loaded.meta.image_shape))
+    rows = loaded.grid_rows if label is None else None
+    return save(sample(loaded, n, seed=seed, label=label), out, rows=rows,
+                dataset=loaded.dataset)
+
+
+def write_npy(out: str | Path, chunks: Iterable[np.ndarray], shape: tuple[int, ...]) -> Path:
+    """A float32 .npy file of `shape` from consecutive blocks of rows, written atomically.
+
+    The header goes first, then each block as it comes: the file is the bytes of
+    ``np.save`` of the whole array, and memory holds one block. (A memory map of the file,
+    ``open_memmap``, would count every page written in the process's resident memory.)
+    A failure part-way leaves no file and keeps an older one.
+    """
+    from ganzoo.artifacts.files import atomic_path
+
+    out = Path(out)
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+              "fortran_order": False, "shape": tuple(int(s) for s in shape)}
+    done = 0
+    with atomic_path(out) as tmp, tmp.open("wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for chunk in chunks:
+            block = np.ascontiguousarray(chunk, dtype=np.float32)
+            if block.shape[1:] != tuple(shape[1:]) or done + len(block) > shape[0]:
+                raise ValueError(f"{out}: a block of {block.shape} after {done} rows does "
+                                 f"not fit an array of shape {tuple(shape)}")
+            f.write(memoryview(block).cast("B"))
+            done += len(block)
+        if done != shape[0]:
+            raise ValueError(f"{out}: {done} samples made, {shape[0]} expected")
+    return out
 
 
 def save(images: np.ndarray, out: str | Path, rows: int | None = None,
@@ -258,18 +374,16 @@ def save(images: np.ndarray, out: str | Path, rows: int | None = None,
     For points from a toy set (`dataset`, see `ganzoo.data.toy`), the plot marks its modes
     and its title gives the samples' mode coverage and high-quality share.
     """
-    from ganzoo.artifacts.files import atomic_path
     from ganzoo.artifacts.images import save_grid
 
     out = Path(out)
     if out.suffix == ".png" and images.ndim == 2:
         return _save_points_png(images, out, dataset)
     if out.suffix == ".png":
+        check_grid_size(len(images), images.shape[1:], out)
         return save_grid(images, out, rows=rows)
     if out.suffix == ".npy":
-        with atomic_path(out) as tmp, tmp.open("wb") as f:
-            np.save(f, images.astype(np.float32), allow_pickle=False)
-        return out
+        return write_npy(out, [images], images.shape)
     raise GanzooError(f"--out {out}: use a .png (grid) or .npy (array) file name")
 
 

@@ -3,9 +3,10 @@
 Visualizers are plugin components: a factory ``(BuildContext | None) -> callable``
 whose callable takes a `VisualContext` and returns the files it wrote. They work on
 numpy arrays, so they never need TensorFlow themselves: the context hands them a
-``generate`` function and the training images. The same context is built by the
-trainer after each epoch and by ``ganzoo visualize`` for a run folder or an export
-(`ganzoo.visual.viewer`), so every visualizer works in both places.
+``generate`` function and the training images. The same context is built, by one
+function (`ganzoo.visual.context.build_context`), for the trainer after each epoch and
+for ``ganzoo visualize`` on a run folder or an export, so every visualizer works, and
+draws the same pictures, in both places.
 
 A visualizer that cannot run on what it was given (a loss plot without
 metrics.csv, an image view of 2-D points) calls `VisualContext.skip` with the
@@ -27,6 +28,8 @@ import numpy as np
 GenerateFn = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 #: images in [0, 1], (n, H, W, C) -> features (n, d); used for nearest neighbours
 FeatureFn = Callable[[np.ndarray], np.ndarray]
+#: (n, seed) -> generator inputs (n, latent_dim): z, then any latent codes
+InputsFn = Callable[[int, int], np.ndarray]
 
 
 @dataclass
@@ -50,6 +53,8 @@ class VisualContext:
     out_dir: Path | None = None
     #: draws samples for any noise (and labels); None when no generator is at hand
     generate: GenerateFn | None = None
+    #: width of the generator's input: z and any latent codes (InfoGAN), so that
+    #: ``generate(noise(n, salt))`` fits every model (the name predates the codes)
     latent_dim: int = 0
     #: classes the generator is conditioned on; 0 for unconditional models
     num_classes: int = 0
@@ -57,6 +62,8 @@ class VisualContext:
     training_data: Callable[[], tuple[np.ndarray, np.ndarray | None]] | None = None
     #: feature function for nearest neighbours; None means pixel space
     features: FeatureFn | None = None
+    #: draws generator inputs in the model's layout (see `noise`); None: plain Gaussian
+    draw_inputs: InputsFn | None = None
     #: reasons given by visualizers that wrote nothing (see `skip`)
     skipped: list[str] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -120,7 +127,12 @@ class VisualContext:
         return np.asarray(self.real_samples[:n], dtype=np.float32)
 
     def noise(self, n: int, salt: int) -> np.ndarray:
-        """Gaussian noise from numpy's PCG64, fixed by the run's seed and `salt`."""
+        """Generator inputs (n, latent_dim) from numpy's PCG64, fixed by the run's seed and
+        `salt`: Gaussian z, then any latent codes drawn as in training (one-hot categories
+        cycling over the rows, uniform continuous codes), so they are inputs the
+        generator was trained on. Without codes, the plain Gaussian noise of old."""
+        if self.draw_inputs is not None:
+            return self.draw_inputs(n, self.seed + salt)
         return np.random.default_rng(self.seed + salt).standard_normal(
             (n, self.latent_dim)).astype(np.float32)
 

@@ -127,14 +127,11 @@ class GAN(keras.Model):
         """The generator used for samples and export: the weight average when kept."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
-    @property
-    def input_dim(self) -> int:
-        """Width of the generator's noise input: z followed by the latent codes."""
-        return self.latent_dim + self.code_categorical + self.code_continuous
-
     def generate(self, z: Any, labels: Any = None, training: bool = False,
                  model: keras.Model | None = None) -> Any:
-        """Images from generator inputs (z with its codes appended, see `input_dim`)."""
+        """Images from generator inputs: z with its codes appended, of the width
+        `ganzoo.engine.latent.input_dim` gives (the train step; samples outside it are
+        drawn through `ganzoo.engine.generate`)."""
         model = model or self.generator
         return model([z, labels] if self.conditional else z, training=training)
 

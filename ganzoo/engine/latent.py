@@ -15,16 +15,30 @@ the path on the shell (White 2016, "Sampling Generative Networks", arXiv:1609.04
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+#: rows of generator input (and output) handled at once: what `input_chunks` and
+#: `ganzoo.engine.generate` default to, so that memory does not grow with the sample count
+DEFAULT_BATCH = 500
+
+
+def code_widths(config: Mapping[str, Any]) -> tuple[int, int]:
+    """(categories of the categorical code, number of continuous codes); (0, 0) without."""
+    return (int(config.get("code_categorical", 0) or 0),
+            int(config.get("code_continuous", 0) or 0))
+
 
 def input_dim(config: Mapping[str, Any]) -> int:
-    """Width of the generator input for a resolved configuration."""
-    return (int(config["latent_dim"]) + int(config.get("code_categorical", 0) or 0)
-            + int(config.get("code_continuous", 0) or 0))
+    """Width of the generator input for a resolved configuration: z, then the codes.
+
+    The one definition outside the plugin contract (`BuildContext.generator_input_dim`
+    says the same to factories): the trainer's views, sampling and ``ganzoo visualize``
+    all read it from here.
+    """
+    return int(config["latent_dim"]) + sum(code_widths(config))
 
 
 def inputs(config: Mapping[str, Any], n: int, seed: int,
@@ -36,18 +50,38 @@ def inputs(config: Mapping[str, Any], n: int, seed: int,
     one category per column and a grid of K rows with `categories` repeated
     shows one per row.
     """
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, int(config["latent_dim"]))).astype(np.float32)
-    parts = [z]
-    k = int(config.get("code_categorical", 0) or 0)
-    c = int(config.get("code_continuous", 0) or 0)
-    if k:
-        if categories is None:
-            categories = np.arange(n) % k
-        parts.append(np.eye(k, dtype=np.float32)[np.asarray(categories, dtype=np.int64)])
-    if c:
-        parts.append(rng.uniform(-1.0, 1.0, (n, c)).astype(np.float32))
-    return np.concatenate(parts, axis=1)
+    if n <= 0:
+        return np.zeros((0, input_dim(config)), np.float32)
+    return next(input_chunks(config, n, seed, categories, batch=n))
+
+
+def input_chunks(config: Mapping[str, Any], n: int, seed: int,
+                 categories: np.ndarray | None = None,
+                 batch: int = DEFAULT_BATCH) -> Iterator[np.ndarray]:
+    """`inputs(config, n, seed, categories)` as consecutive blocks of at most `batch` rows,
+    drawn when asked for, so that memory does not grow with `n`.
+
+    The values do not depend on `batch`: z comes row by row from one PCG64 stream, and
+    the continuous codes from a second stream that starts where the n rows of z end (that
+    is where `inputs` always drew them; skipping there costs time, not memory).
+    """
+    d = int(config["latent_dim"])
+    k, c = code_widths(config)
+    z_rng = np.random.default_rng(seed)
+    c_rng = np.random.default_rng(seed) if c else None
+    if c_rng is not None:
+        for start in range(0, n, batch):
+            c_rng.standard_normal((min(batch, n - start), d))
+    for start in range(0, n, batch):
+        m = min(batch, n - start)
+        parts = [z_rng.standard_normal((m, d)).astype(np.float32)]
+        if k:
+            rows = (np.arange(start, start + m) % k if categories is None
+                    else np.asarray(categories[start:start + m]))
+            parts.append(np.eye(k, dtype=np.float32)[rows.astype(np.int64)])
+        if c_rng is not None:
+            parts.append(c_rng.uniform(-1.0, 1.0, (m, c)).astype(np.float32))
+        yield np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -84,7 +118,7 @@ def grid_inputs(config: Mapping[str, Any],
     second value (None for a plain grid) is the class or category of each sample.
     """
     rows = int(config["grid_rows"])
-    categories = int(config.get("code_categorical", 0) or 0)
+    categories = code_widths(config)[0]
     labels = None
     if config.get("conditional") and num_classes:
         labels = np.repeat(np.arange(num_classes, dtype=np.int32), rows)

@@ -29,6 +29,13 @@ from ganzoo.contract.contexts import EvalContext
 from ganzoo.contract.imagedata import DEFAULT_DATASET
 from ganzoo.errors import DataError, GanzooError
 from ganzoo.evaluation.features import Extractor
+from ganzoo.evaluation.samples import (  # noqa: F401  (Samples, to_uint8: the names of old)
+    Samples,
+    accepted,
+    check_points,
+    load_samples,
+    to_uint8,
+)
 from ganzoo.zoo.components import Catalog
 
 #: The figures ``eval_every`` also writes into metrics.csv (as ``eval_<name>``); every
@@ -220,65 +227,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------------------
-# Sources: run folders, exports, arrays
-
-
-@dataclass
-class Samples:
-    data: np.ndarray
-    kind: str  # "run", "export" or "array"
-    source: Path
-    dataset: str | None = None
-    model: str | None = None
-    step: int | None = None
-
-
-def to_uint8(images: np.ndarray) -> np.ndarray:
-    """[0, 1] floats -> uint8, rounding as a PNG writer does."""
-    return np.clip(np.rint(np.asarray(images, np.float64) * 255.0), 0, 255).astype(np.uint8)
-
-
-def load_samples(source: str | Path, n: int, seed: int, catalog: Catalog) -> Samples:
-    """`n` samples from a run folder, an export, or the first `n` of a .npy/.npz array."""
-    from ganzoo.artifacts import runs, sampling
-
-    path = Path(source)
-    if path.suffix.lower() in (".npy", ".npz") and path.is_file():
-        return _array_samples(path, n)
-    if not path.exists():
-        raise GanzooError(f"{source}: no such run folder, .weights.h5 export, or .npy/.npz file")
-    if path.is_dir():
-        dataset = runs.read_config(path)["data"].get("name")
-        kind = "run"
-    else:
-        kind = "export"
-        dataset = None
-    loaded = sampling.load(path, catalog)
-    if kind == "export":
-        dataset = (loaded.meta.data or {}).get("name")
-    images = sampling.sample(loaded, n, seed=seed)
-    if images.ndim == 4:  # images are scored as 8-bit pixels; other outputs as they are
-        images = to_uint8(images)
-    return Samples(images, kind, path, dataset, loaded.meta.model, loaded.meta.step)
-
-
-def _array_samples(path: Path, n: int) -> Samples:
-    from ganzoo.data.loading import load_array_file
-
-    if path.suffix.lower() == ".npy":
-        try:
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise DataError(f"{path}: not a readable .npy array ({exc})") from None
-        if arr.ndim == 2:  # points, not images (2-D toy data sets)
-            if not np.issubdtype(arr.dtype, np.number):
-                raise DataError(f"{path}: points must be numbers, not {arr.dtype}")
-            return Samples(np.asarray(arr[:n], dtype=np.float64), "array", path)
-    data = load_array_file(path)
-    return Samples(data.images[:n], "array", path)
-
-
 def default_output_for(source: str | Path, result: dict[str, Any]) -> Path:
     """Where a result is saved: RUN/eval.json, or FILE.eval.json beside a file."""
     source = Path(source)
@@ -294,16 +242,30 @@ def default_output_for(source: str | Path, result: dict[str, Any]) -> Path:
 
 def evaluate_source(source: str | Path, catalog: Catalog, n: int = 10_000,
                     dataset: str | None = None, seed: int = 0) -> dict[str, Any]:
-    """Everything ``ganzoo eval`` computes, as one JSON-ready dict."""
+    """Everything ``ganzoo eval`` computes, as one JSON-ready dict.
+
+    Samples no metric can score (points without the toy set they imitate, a data set no
+    installed metric knows) are refused with a message, not saved as empty figures.
+    """
     from ganzoo.version import __version__
 
     start = time.perf_counter()
     samples = load_samples(source, n, seed, catalog)
     chosen = dataset or samples.dataset
+    if samples.data.ndim == 2:
+        check_points(samples, chosen, str(source))
     if chosen is None and samples.data.ndim == 4:
         chosen = DEFAULT_DATASET if samples.data.shape[1:] == (28, 28, 1) else "cifar10"
     scorer = Scorer(catalog, chosen, samples.data.shape[1:])
     result = scorer.score(samples.data, seed=seed)
+    if not result["metrics"]:
+        failed = "; ".join(f"{k}: {v}" for k, v in result.get("errors", {}).items())
+        shape = samples.data.shape[1:]
+        what = (f"{shape[0]}-d points" if len(shape) == 1
+                else f"{'x'.join(str(s) for s in shape)} images")
+        raise GanzooError(
+            f"{source}: no installed metric scores {what} against {chosen!r}"
+            f"{f' ({failed})' if failed else ''}; ganzoo scores {accepted()}")
     result["protocol"]["requested_samples"] = n
     head = {"ganzoo_version": __version__,
             "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

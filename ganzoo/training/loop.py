@@ -18,10 +18,10 @@ import numpy as np
 
 from ganzoo.artifacts.export import meta_for
 from ganzoo.artifacts.files import write_json
-from ganzoo.contract.visual import VisualContext, as_unit
+from ganzoo.contract.visual import as_unit
 from ganzoo.data.pipeline import fingerprint, make_input_pipeline
-from ganzoo.engine.latent import grid_inputs
 from ganzoo.training.plan import Plan
+from ganzoo.visual.context import build_context
 
 
 @dataclass
@@ -142,43 +142,21 @@ def run_steps(p: Plan, b: Built, run_dir: Path, start_step: int, verbose: int | 
     import keras
 
     from ganzoo.artifacts import export, runs
-    from ganzoo.artifacts.images import to_unit
     from ganzoo.engine import distribute
     from ganzoo.training import callbacks as cb
     from ganzoo.training.checkpointer import Checkpointer
     from ganzoo.training.interrupts import Interrupts
 
     config, data, gan, strategy = p.config, p.data, b.gan, b.strategy
-    grid_z, grid_labels = grid_inputs(config, data.num_classes)
-    conditional = bool(gan.conditional)
-
-    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
-        """Samples of the weight-averaged generator in [0, 1] (points: as made), in batches.
-
-        `labels` are class labels for conditional models; for others (InfoGAN grids
-        label rows by category, which is already in z) they are ignored.
-        """
-        outs = []
-        for start in range(0, len(z), 500):
-            zs = keras.ops.convert_to_tensor(z[start:start + 500])
-            ys = None if labels is None or not conditional else keras.ops.convert_to_tensor(
-                labels[start:start + 500])
-            outs.append(keras.ops.convert_to_numpy(gan.generate(zs, ys, model=gan.sampler)))
-        out = np.concatenate(outs)
-        return out.astype(np.float32) if data.is_points else to_unit(out)
-
     visualizers = list(b.visualizers)
     counter = cb.StepCounter(p.total_steps, start_step, start_step // p.steps_per_epoch)
     real = as_unit(data.images[:100])
 
     def run_visualizers(epoch: int, final: bool) -> list[Path]:
-        ctx = VisualContext(run_dir=run_dir, config={**config, "model": p.model,
-                                                     "dataset": data.name}, epoch=epoch,
-                            step=counter.step, final=final,
-                            grid_samples=lambda: generate(grid_z, grid_labels),
-                            grid_labels=grid_labels, class_names=data.class_names,
-                            real_samples=real, generate=generate, latent_dim=gan.input_dim,
-                            num_classes=data.num_classes if conditional else 0,
+        ctx = build_context(config, gan.sampler, model=p.model, dataset=data.name,
+                            num_classes=data.num_classes, points=data.is_points,
+                            class_names=data.class_names, run_dir=run_dir, epoch=epoch,
+                            step=counter.step, final=final, real_samples=real,
                             training_data=lambda: (data.images, data.labels))
         written: list[Path] = []
         for name, visualizer in list(visualizers):
@@ -307,11 +285,10 @@ def _periodic_eval(p: Plan, gan: Any, counter: Any, run_dir: Path, scorer: Any) 
     every = int(p.config["eval_every"])
     if every <= 0 or scorer is None:
         return None
-    import keras
-
-    from ganzoo.artifacts.images import to_unit
     from ganzoo.engine import latent
+    from ganzoo.engine.generate import batches, stream
     from ganzoo.evaluation import evaluate as evaluation
+    from ganzoo.evaluation.samples import scorable
     from ganzoo.training import callbacks as cb
 
     n, seed = int(p.config["eval_n"]), int(p.config["seed"])
@@ -319,13 +296,8 @@ def _periodic_eval(p: Plan, gan: Any, counter: Any, run_dir: Path, scorer: Any) 
     labels = (np.arange(n) % p.data.num_classes).astype(np.int32) if gan.conditional else None
 
     def score() -> dict[str, Any]:
-        parts = []
-        for start in range(0, n, 500):
-            zs = keras.ops.convert_to_tensor(z[start:start + 500])
-            ls = None if labels is None else keras.ops.convert_to_tensor(labels[start:start + 500])
-            parts.append(keras.ops.convert_to_numpy(gan.generate(zs, ls, model=gan.sampler)))
-        images = evaluation.to_uint8(to_unit(np.concatenate(parts).astype(np.float32)))
-        return scorer.score(images, seed=seed)["metrics"]
+        chunks = stream(gan.sampler, batches(z, labels), points=p.data.is_points)
+        return scorer.score(scorable(chunks, n, p.data.is_points), seed=seed)["metrics"]
 
     return cb.PeriodicEval(score, every, min(p.steps_per_epoch, p.total_steps), counter, run_dir,
                            evaluation.HEADLINE)

@@ -1,7 +1,8 @@
 """``ganzoo visualize``: run one visualizer after training, on a run folder or an export.
 
-It builds the same `VisualContext` the trainer builds after each epoch, from the
-model rebuilt by `ganzoo.artifacts.sampling.load`, so every visualizer works in both places.
+It builds the `VisualContext` with the trainer's own builder
+(`ganzoo.visual.context.build_context`), for the model rebuilt by
+`ganzoo.artifacts.sampling.load`, so every visualizer works in both places.
 The visualizer writes into a temporary folder beside ``--out``; the file whose
 suffix matches ``--out`` is then moved into place (atomically), so one kind that
 writes a PNG and a GIF serves ``--out x.png`` and ``--out x.gif``.
@@ -70,30 +71,20 @@ def training_data_loader(catalog: Catalog, names: list[str], model: str
 
 def context_for(source: str | Path, catalog: Catalog, out_dir: Path,
                 seed: int | None = None) -> VisualContext:
-    """A `VisualContext` for a run folder or export, writing into `out_dir`."""
+    """A `VisualContext` for a run folder or export, writing into `out_dir`: the trainer's
+    context (`ganzoo.visual.context.build_context`) for the model rebuilt from SOURCE."""
     from ganzoo.artifacts import sampling
-    from ganzoo.engine.latent import grid_inputs
+    from ganzoo.visual.context import build_context
 
     source = Path(source)
     loaded = sampling.load(source, catalog)
     meta = loaded.meta
-    config = {**meta.config, "model": meta.model, "dataset": (meta.data or {}).get("name")}
-    if seed is not None:
-        config["seed"] = seed
-    latent_dim = int(config["latent_dim"])
-    classes = meta.num_classes if loaded.conditional else 0
-    grid_z, grid_labels = grid_inputs(config, classes)
-
-    def generate(z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
-        return sampling.generate(loaded, z, labels)
-
-    return VisualContext(
-        run_dir=source if source.is_dir() else None, out_dir=out_dir, config=config,
-        epoch=0, step=meta.step, final=True,
-        grid_samples=lambda: generate(grid_z, grid_labels), grid_labels=grid_labels,
-        class_names=meta.class_names, generate=generate, latent_dim=latent_dim,
-        num_classes=classes,
+    return build_context(
+        meta.config, loaded.generator, model=meta.model, dataset=loaded.dataset,
+        num_classes=meta.num_classes, points=loaded.is_points, class_names=meta.class_names,
+        run_dir=source if source.is_dir() else None, out_dir=out_dir, step=meta.step,
         training_data=training_data_loader(catalog, _data_names(source, meta), meta.model),
+        seed=seed,
     )
 
 
