@@ -164,9 +164,7 @@ def write_samples(
         raise GanzooError(f"--out {out}: use a .png (grid) or .npy (array) file name")
     check_writable_output(out, overwrite)
     loaded = sampling.load(source, cat or catalog())
-    images = sampling.sample(loaded, n, seed=seed, label=label)
-    rows = loaded.grid_rows if label is None else None
-    path = sampling.save(images, out, rows=rows, dataset=loaded.dataset)
+    path = sampling.write(loaded, out, n, seed=seed, label=label)  # streams .npy files
     return SampleFile(path, n, loaded.meta.model, loaded.origin)
 
 

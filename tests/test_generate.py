@@ -75,7 +75,7 @@ def test_generate_batches_maps_images_and_keeps_points() -> None:
     assert [n for n, _ in g.calls] == [500, 500, 203]
     assert images.dtype == np.float32 and images.shape == (1203, 2, 2, 1)
     assert np.array_equal(images, unit_range(np.tanh(z).reshape(-1, 2, 2, 1)))
-    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert images.min() >= 0.0 and images.max() <= 1.0
     assert np.array_equal(generate(g, z, batch=7), images)  # the batch changes nothing
     points = generate(FakeGenerator(points=True), z, points=True)
     assert np.array_equal(points, 3 * z[:, :2])  # not squeezed into [0, 1]
