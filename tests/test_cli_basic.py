@@ -20,7 +20,14 @@ from ganzoo.errors import ConfigError
 from ganzoo.zoo.host import load_catalog
 from ganzoo_plugins import losses as builtin_losses
 
-_TF_AT_START = {m: m in sys.modules for m in ("tensorflow", "keras")}
+#: whether TensorFlow/Keras were imported before this module's first test ran (another test
+#: file may have imported them in this process; then the last test cannot tell and skips)
+_TF_AT_START: dict[str, bool] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _note_tensorflow_at_start() -> None:
+    _TF_AT_START.update({m: m in sys.modules for m in ("tensorflow", "keras")})
 SHIPPED_MODELS = json.loads((Path(__file__).resolve().parent.parent / "registry.json").read_text(
     encoding="utf-8"))["models"]
 SHIPPED = SHIPPED_MODELS["dcgan"]

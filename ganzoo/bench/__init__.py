@@ -10,7 +10,7 @@ Nothing here imports TensorFlow: the children do.
 
 from __future__ import annotations
 
-from ganzoo.bench.jobs import BenchResult, run_bench
+from ganzoo.bench.jobs import BenchResult, check_models, run_bench
 from ganzoo.bench.state import Options
 
-__all__ = ["BenchResult", "Options", "run_bench"]
+__all__ = ["BenchResult", "Options", "check_models", "run_bench"]

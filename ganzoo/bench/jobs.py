@@ -306,3 +306,13 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
     for path in outputs:
         echo(f"  wrote {path}")
     return BenchResult(bench_dir, counts, outputs, code)
+
+
+def check_models(models: list[str], catalog: Any, dataset: str | None,
+                 overrides: dict[str, Any]) -> None:
+    """Plan every model as its child will (no TensorFlow): each mistake shows now, not in
+    a child process hours later."""
+    from ganzoo.training.plan import plan
+
+    for model in models:
+        plan(model, catalog=catalog, dataset=dataset, overrides=overrides)

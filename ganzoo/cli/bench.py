@@ -141,8 +141,7 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
            assignments: tuple[str, ...], precision: str | None, n: int, parallel: int,
            reference: str | None) -> int:
     from ganzoo.api import catalog
-    from ganzoo.bench import Options, run_bench
-    from ganzoo.training.plan import plan
+    from ganzoo.bench import Options, check_models, run_bench
     from ganzoo.zoo.config import parse_assignments
 
     if epochs is not None and steps is not None:
@@ -160,9 +159,7 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
                                         ("precision", precision)) if v is not None})
     if epochs is not None:
         overrides["steps"] = 0
-    for model in models:  # every mistake shows now, not in a child hours later
-        plan(model, catalog=cat, dataset=dataset,
-             overrides={**overrides, "seed": seeds[0]})
+    check_models(models, cat, dataset, {**overrides, "seed": seeds[0]})
     if dataset is not None and dataset not in cat.components["dataset"] and Path(dataset).exists():
         dataset = str(Path(dataset).resolve())  # children and later benches find it anyway
     options = Options(dataset=dataset, steps=steps, epochs=epochs,
