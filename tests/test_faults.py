@@ -127,7 +127,10 @@ def test_overwrite_removes_the_old_runs_checkpoints(data: Path) -> None:
     old = Path("r/checkpoints")
     old.mkdir(parents=True)
     (old / "ckpt-00000999.weights.h5").write_bytes(b"old")
-    Path("r/config.json").write_text('{"model": "old"}', encoding="utf-8")
+    # the record ganzoo writes into a run (model, entry, config, data): an older run of
+    # another model, whose export the new run must remove
+    Path("r/config.json").write_text(json.dumps(
+        {"model": "old", "entry": {}, "config": {}, "data": {}}), encoding="utf-8")
     Path("r/old.weights.h5").write_bytes(b"old export")
     Path("r/notes.txt").write_text("mine", encoding="utf-8")
     Path("r/mine.weights.h5").write_bytes(b"someone's own file")

@@ -99,11 +99,15 @@ def test_eval_scores_modes_of_a_toy_run_and_of_a_points_array(toy_run: dict) -> 
     assert json.loads(result.output)["metrics"]["modes_covered"] == 25
 
 
-def test_dcgan_on_points_is_a_one_line_error(tmp_path) -> None:
+def test_an_image_generator_chosen_for_points_is_a_one_line_error(tmp_path) -> None:
+    """Entries adapt to point data (tests/test_zoo_models.py); a network the user names
+    explicitly is kept, and one that makes only images is refused before anything is made."""
     result = CliRunner().invoke(cli, ["run", "dcgan", "--dataset", "ring8", "--steps", "1",
+                                      "--set", "generator=dcgan",
                                       "--out", str(tmp_path / "r")], obj={})
     assert result.exit_code == 2
     assert "DCGAN builds images" in result.output and "generator=mlp" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
 def test_mlp_networks_also_train_on_images_and_conditionally(tmp_path) -> None:
