@@ -417,3 +417,19 @@ def test_packaged_registry_matches_repository_registry() -> None:
     packaged = REPO / "plugins" / "registry.json"
     assert json.loads(packaged.read_text(encoding="utf-8")) == json.loads(
         SHIPPED.read_text(encoding="utf-8"))
+
+
+def test_every_image_entry_averages_its_generator_except_the_tutorial() -> None:
+    """The zoo's defaults policy (docs/DESIGN.md): the weight average is on in every image
+    entry, because the default run is short; only the tutorial reproduction goes without."""
+    models = registry.read_file(SHIPPED)
+    image = {name: entry for name, entry in models.items()
+             if entry.get("dataset") == "fashion-mnist-10k"}
+    assert len(image) >= 15
+    without = sorted(name for name, entry in image.items()
+                     if not entry["defaults"].get("ema", 0.0) > 0.0)
+    assert without == ["dcgan-tutorial"]
+    yazici = "The Unusual Effectiveness of Averaging in GAN Training"
+    uncited = sorted(name for name, entry in image.items() if name not in without
+                     and yazici not in {paper["title"] for paper in entry["papers"]})
+    assert uncited == []
