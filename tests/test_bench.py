@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import statistics
 from collections.abc import Sequence
@@ -238,6 +239,19 @@ def test_an_eval_of_another_n_is_redone(tmp_path: Path) -> None:
     again = FakeLauncher()
     go(tmp_path, again, models=["dcgan"], seeds=[0])
     assert again.calls == [("eval", "dcgan-s0")]
+
+
+def test_a_removed_run_folder_is_redone_without_its_old_figures(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    go(tmp_path, FakeLauncher(), models=["dcgan"], seeds=[0])
+    shutil.rmtree(bench_dir(tmp_path) / "runs" / "dcgan-s0")  # e.g. to retrain new defaults
+    monkeypatch.setitem(SECONDS, "dcgan", 40.0)
+    again = FakeLauncher()
+    go(tmp_path, again, models=["dcgan"], seeds=[0])
+    assert again.calls == [("run", "dcgan-s0"), ("eval", "dcgan-s0")]
+    job = json.loads((bench_dir(tmp_path) / "bench.json").read_text())["jobs"]["dcgan-s0"]
+    assert [s["seconds"] for s in job["train"]] == [40.0]
+    assert "| 45 |" in (bench_dir(tmp_path) / "leaderboard.md").read_text()  # 40 s + 5 s eval
 
 
 def test_failed_jobs_are_retried_and_diverged_ones_are_not(tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ class _Session:
         run_dir, log = self._paths(job)
         status = inspect_run(run_dir, self.options.n)
         with self.state.lock:
+            if status.kind == "new":  # a removed run folder is redone: its old figures go
+                job.train, job.eval = [], None
             job.note_summary(status.summary)
         if status.kind == "scored":
             with self.state.lock:
