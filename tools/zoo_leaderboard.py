@@ -18,6 +18,11 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a plain script from a checkout
+    sys.path.insert(0, str(REPO))
+
+from ganzoo.artifacts.files import write_text  # noqa: E402  (atomic: ZOO.md is never half-written)
+from ganzoo.errors import GanzooError  # noqa: E402
 
 
 def body(leaderboard: str) -> str:
@@ -49,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         table = body(source.read_text(encoding="utf-8"))
         doc = args.doc.read_text(encoding="utf-8")
-        args.doc.write_text(splice(doc, args.name, table), encoding="utf-8")
-    except (OSError, ValueError) as exc:
+        write_text(args.doc, splice(doc, args.name, table))
+    except (OSError, ValueError, GanzooError) as exc:
         print(f"zoo_leaderboard: {exc}", file=sys.stderr)
         return 2
     print(f"{args.doc}: leaderboard '{args.name}' from {source}")
