@@ -69,9 +69,10 @@ def _define_self_attention() -> type:
                 filters, 1, use_bias=False, name=name, dtype=self.dtype_policy,
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
             if self.spectral_norm:
-                layer = keras.layers.SpectralNormalization(layer, power_iterations=1,
-                                                           name=f"{name}_sn",
-                                                           dtype=self.dtype_policy)
+                from ganzoo.plugin import layers as fast
+
+                layer = fast.SpectralNormalization(layer, power_iterations=1,
+                                                   name=f"{name}_sn", dtype=self.dtype_policy)
             return layer
 
         def build(self, input_shape: Any) -> None:

@@ -4,8 +4,9 @@
   kernel, ganzoo.layers).
 - ``layer``: LayerNormalization over each example's features (Ba et al. 2016), the
   drop-in replacement for BatchNorm in a critic that Gulrajani et al. 2017 recommend.
-- ``spectral``: spectral normalization of every weight layer (Miyato et al. 2018), via
-  ``keras.layers.SpectralNormalization`` (one power iteration per training call).
+- ``spectral``: spectral normalization of every weight layer (Miyato et al. 2018): ganzoo's
+  ``SpectralNormalization`` (ganzoo.engine.layers), one power iteration per training call
+  and the gradient through sigma, as the paper has it.
 - ``none``.
 
 A gradient penalty needs a critic whose output for one example does not depend on the
@@ -47,10 +48,9 @@ def weight(layer: Any, kind: str) -> Any:
 
     The wrapper takes the wrapped layer's dtype policy: under mixed_bfloat16 it would
     otherwise cast a float32 logit layer's output to bfloat16 (found for SNGAN's logits)."""
-    import keras
+    from ganzoo.plugin import layers as fast
 
     if kind == "spectral":
-        return keras.layers.SpectralNormalization(layer, power_iterations=1,
-                                                  name=f"{layer.name}_sn",
-                                                  dtype=layer.dtype_policy)
+        return fast.SpectralNormalization(layer, power_iterations=1, name=f"{layer.name}_sn",
+                                          dtype=layer.dtype_policy)
     return layer

@@ -208,19 +208,111 @@ def test_began_losses_and_k_update_rule() -> None:
     assert loss.variables == [loss.k] and not loss.k.trainable
 
 
-def test_spectral_normalization_brings_the_largest_singular_value_to_one() -> None:
+def _sn_dense(kernel: np.ndarray, policy: str = "float32") -> Any:
     import keras
 
-    layer = keras.layers.SpectralNormalization(keras.layers.Dense(6), power_iterations=1)
-    x = np.ones((2, 9), np.float32)
-    layer(x)
-    kernel = np.random.default_rng(8).normal(size=(9, 6)).astype(np.float32) * 3.0
+    from ganzoo.engine.layers import SpectralNormalization
+
+    layer = SpectralNormalization(keras.layers.Dense(kernel.shape[1], dtype=policy),
+                                  power_iterations=1, dtype=policy)
+    layer(np.ones((2, kernel.shape[0]), np.float32))
     layer.layer.kernel.assign(kernel)
-    assert np.linalg.svd(kernel, compute_uv=False)[0] > 5
-    for _ in range(20):  # one power iteration per training call
+    return layer
+
+
+def test_spectral_normalization_divides_by_the_largest_singular_value() -> None:
+    kernel = np.random.default_rng(8).normal(size=(9, 6)).astype(np.float32) * 3.0
+    sigma = np.linalg.svd(kernel, compute_uv=False)[0]
+    assert sigma > 5
+    layer = _sn_dense(kernel)
+    x = np.random.default_rng(9).normal(size=(2, 9)).astype(np.float32)
+    for _ in range(30):  # one power iteration per training call
         layer(x, training=True)
-    normalized = np.asarray(layer.layer.kernel)
-    assert np.linalg.svd(normalized, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-2)
+    _, normalized = layer.normalized_weights()
+    assert np.linalg.svd(np.asarray(normalized), compute_uv=False)[0] == pytest.approx(1.0,
+                                                                                     abs=1e-4)
+    np.testing.assert_allclose(np.asarray(layer(x)), x @ kernel / sigma, rtol=1e-4, atol=1e-5)
+    # The stored kernel is W itself: the layer reparametrizes, it does not overwrite.
+    np.testing.assert_array_equal(np.asarray(layer.layer.kernel), kernel)
+    # Inference does not move the power iteration's vector.
+    u = np.asarray(layer.vector_u).copy()
+    layer(x, training=False)
+    np.testing.assert_array_equal(np.asarray(layer.vector_u), u)
+
+
+def test_spectral_normalization_gradient_flows_through_sigma() -> None:
+    """d/dW sum(x W/sigma(W)) = G/sigma - <G, W>/sigma^2 * u1 v1^T with G = x^T 1
+    (Miyato et al. 2018, eq. 12), by hand from numpy's SVD."""
+    import tensorflow as tf
+
+    kernel = np.random.default_rng(3).normal(size=(5, 3)).astype(np.float32)
+    layer = _sn_dense(kernel)
+    x = np.random.default_rng(4).normal(size=(4, 5)).astype(np.float32)
+    for _ in range(50):
+        layer(x, training=True)
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(layer(x))
+    grad = np.asarray(tape.gradient(total, layer.layer.kernel))
+    left, singular, right = np.linalg.svd(kernel.astype(np.float64))
+    sigma = singular[0]
+    g = x.astype(np.float64).T @ np.ones((4, 3))
+    expected = g / sigma - (g * kernel).sum() / sigma**2 * np.outer(left[:, 0], right[0])
+    np.testing.assert_allclose(grad, expected, rtol=1e-3, atol=1e-4)
+    # Without the second term (Keras' in-place wrapper) the gradient would differ.
+    assert np.abs(grad - g / sigma).max() > 0.05
+
+
+def test_spectral_normalization_keeps_float32_weights_under_bfloat16() -> None:
+    """A 0.01 % step on W survives a bfloat16 training call (Keras' wrapper rounds W to
+    bfloat16's 8 bits there, which erases it)."""
+    import keras
+
+    kernel = np.random.default_rng(5).normal(size=(16, 8)).astype(np.float32)
+    layer = _sn_dense(kernel, "mixed_bfloat16")
+    x = np.ones((2, 16), np.float32)
+    out = layer(x, training=True)
+    assert keras.backend.standardize_dtype(out.dtype) == "bfloat16"
+    stepped = kernel * np.float32(1.0001)
+    layer.layer.kernel.assign(stepped)
+    layer(x, training=True)
+    np.testing.assert_array_equal(np.asarray(layer.layer.kernel), stepped)
+    assert str(layer.vector_u.dtype) == "float32"
+
+
+def test_spectral_normalization_wraps_convolutions_and_embeddings() -> None:
+    import keras
+
+    from ganzoo.engine.layers import Conv2D, Conv2DTranspose, SpectralNormalization
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 4, 4, 3)).astype(np.float32)
+    for conv in (Conv2D(5, 3, padding="same"), Conv2DTranspose(5, 3, strides=2, padding="same"),
+                 keras.layers.Conv2D(5, 3, strides=2, padding="same")):
+        wrapped = SpectralNormalization(conv)
+        wrapped(x)
+        for _ in range(50):
+            wrapped(x, training=True)
+        _, normalized = wrapped.normalized_weights()
+        matrix = np.asarray(conv.kernel).reshape(-1, conv.kernel.shape[-1])
+        sigma = np.linalg.svd(matrix, compute_uv=False)[0]
+        np.testing.assert_allclose(np.asarray(normalized), np.asarray(conv.kernel) / sigma,
+                                   rtol=1e-4)
+        plain = type(conv).from_config(conv.get_config())
+        plain.build(x.shape)
+        plain.set_weights([np.asarray(normalized), np.asarray(conv.bias)])
+        np.testing.assert_allclose(np.asarray(wrapped(x)), np.asarray(plain(x)), rtol=1e-4,
+                                   atol=1e-5)
+    embed = SpectralNormalization(keras.layers.Embedding(10, 4))
+    ids = np.array([[1], [2]])
+    embed(ids)
+    table = np.asarray(embed.layer.embeddings)
+    sigma = np.linalg.svd(table, compute_uv=False)[0]
+    for _ in range(50):
+        embed(ids, training=True)
+    np.testing.assert_allclose(np.asarray(embed(np.array([[7]])))[0, 0], table[7] / sigma,
+                               rtol=1e-4)
+    with pytest.raises(ValueError, match="wraps Dense, Conv2D"):
+        SpectralNormalization(keras.layers.LayerNormalization())
 
 
 def _ctx_for(config: dict) -> Any:

@@ -4,8 +4,9 @@ Importing this module imports TensorFlow; plugins import it inside their build
 functions. Each layer is a subclass of the Keras layer it replaces, so weights
 files, ``isinstance`` checks, ``get_config`` and spectral normalization work
 unchanged, and each falls back to Keras' own code wherever its fast path does
-not apply. Measured on an AVX512-BF16 CPU (docs/BENCHMARKS.md, "Where the time
-goes"):
+not apply. ``SpectralNormalization`` is the exception: it is here because
+Keras' wrapper computes something else (see its docstring). Measured on an
+AVX512-BF16 CPU (docs/BENCHMARKS.md, "Where the time goes"):
 
 - ``BatchNormalization`` trains with TensorFlow's fused batch-norm kernel (one op
   forward, one backward) instead of Keras' chain of float32 ops with casts: the
@@ -138,10 +139,42 @@ def _add_bias(x: Any, bias: Any) -> Any:
 
 def _bias_and_activation(layer: Any, outputs: Any) -> Any:
     if layer.use_bias:
-        outputs = _add_bias(outputs, _weight(layer.bias, outputs.dtype))
+        bias = _weight(layer.bias, outputs.dtype)
+        if layer.data_format == "channels_last":
+            outputs = _add_bias(outputs, bias)
+        else:
+            outputs = outputs + tf.reshape(bias, [1, -1, 1, 1])
     if layer.activation is not None:
         outputs = layer.activation(outputs)
     return outputs
+
+
+def _conv_with_kernel(layer: Any, inputs: Any, kernel: Any) -> Any:
+    """`layer` (a Keras Conv2D) applied with `kernel` in place of its own."""
+    if isinstance(layer, Conv2D) and _fast_conv(layer, inputs, tuple(inputs.shape[1:])):
+        outputs = conv2d(inputs, kernel, tuple(layer.strides), layer.padding)
+    else:
+        outputs = layer.convolution_op(inputs, kernel)
+    return _bias_and_activation(layer, outputs)
+
+
+def _conv_transpose_with_kernel(layer: Any, inputs: Any, kernel: Any) -> Any:
+    """`layer` (a Keras Conv2DTranspose) applied with `kernel` in place of its own."""
+    fast = isinstance(layer, Conv2DTranspose) and layer.output_padding is None \
+        and _static_hw(inputs.shape)
+    if fast:
+        _, out_h, out_w, _ = layer.compute_output_shape(inputs.shape)
+        fast = _fast_conv(layer, inputs, (out_h, out_w, layer.filters))
+    if fast:
+        shape = tf.stack([tf.shape(inputs)[0], out_h, out_w, layer.filters])
+        outputs = conv2d_transpose(inputs, kernel, shape, tuple(layer.strides), layer.padding)
+        outputs = tf.ensure_shape(outputs, [inputs.shape[0], out_h, out_w, layer.filters])
+    else:
+        outputs = keras.ops.conv_transpose(
+            inputs, kernel, strides=layer.strides, padding=layer.padding,
+            output_padding=layer.output_padding, data_format=layer.data_format,
+            dilation_rate=layer.dilation_rate)
+    return _bias_and_activation(layer, outputs)
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -151,9 +184,7 @@ class Conv2D(keras.layers.Conv2D):
     def call(self, inputs: Any) -> Any:
         if not _fast_conv(self, inputs, tuple(inputs.shape[1:])):
             return super().call(inputs)
-        outputs = conv2d(inputs, _weight(self.kernel, inputs.dtype), tuple(self.strides),
-                         self.padding)
-        return _bias_and_activation(self, outputs)
+        return _conv_with_kernel(self, inputs, _weight(self.kernel, inputs.dtype))
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -167,11 +198,70 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
         _, out_h, out_w, _ = self.compute_output_shape(inputs.shape)
         if not _fast_conv(self, inputs, (out_h, out_w, self.filters)):
             return super().call(inputs)
-        shape = tf.stack([tf.shape(inputs)[0], out_h, out_w, self.filters])
-        outputs = conv2d_transpose(inputs, _weight(self.kernel, inputs.dtype), shape,
-                                   tuple(self.strides), self.padding)
-        outputs = tf.ensure_shape(outputs, [inputs.shape[0], out_h, out_w, self.filters])
-        return _bias_and_activation(self, outputs)
+        return _conv_transpose_with_kernel(self, inputs, _weight(self.kernel, inputs.dtype))
+
+
+# -- spectral normalization ---------------------------------------------------------------------
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class SpectralNormalization(keras.layers.SpectralNormalization):
+    """Spectral normalization as Miyato et al. 2018 define it: the wrapped layer computes
+    with W / sigma(W), sigma from one power iteration per training call, and the gradient
+    flows through sigma (their eq. 12: it penalizes the first singular direction).
+
+    Keras' own wrapper (this class's base, whose build, weights and config it keeps)
+    instead overwrites the stored kernel with W / sigma at each training call, so no
+    gradient reaches sigma, and under mixed_bfloat16 it does so with the bfloat16 copy of
+    the kernel: the float32 weights are rounded to 8 significant bits at every step, which
+    erases the Adam steps smaller than ~0.2 % of a weight. Here the stored kernel is the
+    unnormalized float32 W, the power iteration runs in float32 (autocast off), and only
+    the normalized kernel is cast to the compute dtype. Wraps Dense, Conv2D,
+    Conv2DTranspose and Embedding layers.
+    """
+
+    def __init__(self, layer: Any, power_iterations: int = 1, **kwargs: Any) -> None:
+        kwargs["autocast"] = False  # read W and u in float32; inputs are cast in call
+        super().__init__(layer, power_iterations=power_iterations, **kwargs)
+        if not isinstance(layer, keras.layers.Dense | keras.layers.Conv2D
+                          | keras.layers.Conv2DTranspose | keras.layers.Embedding):
+            raise ValueError(f"SpectralNormalization wraps Dense, Conv2D, Conv2DTranspose "
+                             f"or Embedding layers; got {type(layer).__name__}")
+
+    def normalized_weights(self) -> tuple[Any, Any]:
+        """(u after the power iteration, W / sigma), both float32; assigns nothing."""
+        kernel = tf.convert_to_tensor(self.kernel)
+        weights = tf.reshape(kernel, [-1, self.kernel_shape[-1]])
+        u = tf.convert_to_tensor(self.vector_u)
+        for _ in range(self.power_iterations):
+            v = tf.math.l2_normalize(tf.matmul(u, weights, transpose_b=True))
+            u = tf.math.l2_normalize(tf.matmul(v, weights))
+        u, v = tf.stop_gradient(u), tf.stop_gradient(v)
+        sigma = tf.matmul(tf.matmul(v, weights), u, transpose_b=True)[0, 0]
+        return u, kernel / tf.maximum(sigma, 1e-12)
+
+    def call(self, inputs: Any, training: Any = False) -> Any:
+        u, kernel = self.normalized_weights()
+        if training:
+            self.vector_u.assign(u)
+        layer = self.layer
+        if isinstance(layer, keras.layers.Embedding):
+            ids = tf.cast(inputs, "int32")
+            return tf.cast(tf.gather(kernel, ids), self.compute_dtype)
+        dtype = self.compute_dtype
+        if inputs.dtype != dtype:
+            inputs = tf.cast(inputs, dtype)
+        kernel = tf.cast(kernel, dtype)
+        if isinstance(layer, keras.layers.Conv2D):
+            return _conv_with_kernel(layer, inputs, kernel)
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            return _conv_transpose_with_kernel(layer, inputs, kernel)
+        outputs = tf.matmul(inputs, kernel) if inputs.shape.rank == 2 else \
+            tf.tensordot(inputs, kernel, [[inputs.shape.rank - 1], [0]])
+        if layer.use_bias:
+            outputs = outputs + tf.cast(layer.bias, dtype)
+        if layer.activation is not None:
+            outputs = layer.activation(outputs)
+        return outputs
 
 
 # -- batch normalization ------------------------------------------------------------------------
@@ -246,5 +336,6 @@ class Dropout(keras.layers.Dropout):
         return tf.where(keep, inputs * scale, tf.zeros_like(inputs))
 
 
-__all__ = ["BatchNormalization", "Conv2D", "Conv2DTranspose", "Dropout", "conv2d",
+__all__ = ["BatchNormalization", "Conv2D", "Conv2DTranspose", "Dropout",
+           "SpectralNormalization", "conv2d",
            "conv2d_transpose", "filter_gradient"]
