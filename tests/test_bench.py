@@ -144,6 +144,23 @@ def test_mean_sd_is_the_sample_sd_and_ratios_divide_by_the_reference() -> None:
     assert tbl.rows(results, reference=None)[0]["fd_ratio"] is None
 
 
+def test_time_ratio_pairs_each_seed_with_the_references_same_seed() -> None:
+    """Seed 0 on a fast machine, seed 1 on one 1.5x slower: each pair gives 0.5, whatever
+    the machine, where the ratio of the means would give 0.5 only by chance."""
+    results = {"dcgan": [{"seed": 0, "frechet_distance": 12.0, "wall_seconds": 100.0},
+                         {"seed": 1, "frechet_distance": 12.0, "wall_seconds": 150.0}],
+               "gan": [{"seed": 0, "frechet_distance": 13.0, "wall_seconds": 50.0},
+                       {"seed": 1, "frechet_distance": 13.0, "wall_seconds": 75.0},
+                       {"seed": 2, "frechet_distance": 13.0, "wall_seconds": 999.0}],
+               "lsgan": [{"seed": 1, "frechet_distance": 20.0, "wall_seconds": 300.0}],
+               "wgan": [{"seed": 5, "frechet_distance": 20.0, "wall_seconds": 250.0}]}
+    rows = {r["model"]: r for r in tbl.rows(results, reference="dcgan")}
+    assert rows["gan"]["time_ratio"] == pytest.approx(0.5)  # seed 2 has no dcgan pair
+    assert rows["lsgan"]["time_ratio"] == pytest.approx(2.0)  # 300 / 150, not 300 / 125
+    assert rows["wgan"]["time_ratio"] == pytest.approx(250.0 / 125.0)  # no pair: the means
+    assert rows["dcgan"]["time_ratio"] == pytest.approx(1.0)
+
+
 def test_a_resumed_run_counts_every_training_segment() -> None:
     job = Job("dcgan", 0, train=[summary(seconds=10, rate=100, finished=False),
                                  summary(seconds=30, rate=200)],

@@ -121,7 +121,8 @@ class Job:
                      for s in self.train)
         eval_s = float((self.eval or {}).get("seconds") or 0)
         out: dict[str, Any] = {k: (self.eval or {}).get("metrics", {}).get(k) for k in FIGURES}
-        out.update(train_seconds=train_s, eval_seconds=eval_s, wall_seconds=train_s + eval_s,
+        out.update(seed=self.seed, train_seconds=train_s, eval_seconds=eval_s,
+                   wall_seconds=train_s + eval_s,
                    images_per_sec=images / train_s if train_s > 0 else None,
                    process_seconds=sum(float(a.get("seconds") or 0) for a in self.attempts))
         return out

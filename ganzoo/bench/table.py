@@ -50,8 +50,12 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None
          ) -> list[dict[str, Any]]:
     """One row per model from its scored jobs' results (`Job.results()`), in the given order.
 
-    Each figure becomes (mean, sd); `fd_ratio` and `time_ratio` divide the model's mean
-    Fréchet distance and mean wall time by the reference model's.
+    Each figure becomes (mean, sd); `fd_ratio` divides the model's mean Fréchet distance by
+    the reference model's. `time_ratio` is the mean over seeds of the model's wall time
+    divided by the reference's for the same seed: a bench runs seed by seed, so each pair
+    ran in one session on one machine, and the ratio holds when sessions ran on machines of
+    different speed (docs/ZOO.md measured the same kind of 2-core CPU at two speeds in two
+    sessions). Without such pairs it is the ratio of the mean wall times.
     """
     out = []
     for model, jobs in results.items():
@@ -60,10 +64,17 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None
             row[key] = mean_sd([job.get(key) for job in jobs])
         out.append(row)
     ref = next((r for r in out if r["model"] == reference), None)
+    ref_walls = {job.get("seed"): job.get("wall_seconds")
+                 for job in (results.get(reference, []) if reference else [])}
     for row in out:
         row["fd_ratio"] = ratio(row["frechet_distance"][0],
                                 ref["frechet_distance"][0] if ref else None)
-        row["time_ratio"] = ratio(row["wall_seconds"][0], ref["wall_seconds"][0] if ref else None)
+        paired = [ratio(job.get("wall_seconds"), ref_walls.get(job.get("seed")))
+                  for job in results[row["model"]] if job.get("seed") is not None]
+        paired = [p for p in paired if p is not None]
+        row["time_ratio"] = (math.fsum(paired) / len(paired) if paired else
+                             ratio(row["wall_seconds"][0],
+                                   ref["wall_seconds"][0] if ref else None))
     return out
 
 
@@ -175,6 +186,11 @@ def _notes(missing: Sequence[Job]) -> list[str]:
     return out
 
 
+def time_note(reference: str | None) -> str:
+    return (f"time / {reference} averages each run's wall time over {reference}'s of the "
+            "same seed.")
+
+
 def headers(with_ratio: bool, reference: str | None) -> list[str]:
     head = ["model", "seeds", *(h for _, h, _ in COLUMNS)]
     if with_ratio:
@@ -196,7 +212,8 @@ def markdown(table: list[dict[str, Any]], seeds: Sequence[int], reference: str |
     head = headers(with_ratio, reference)
     lines = ["# Leaderboard", "",
              f"Mean ± standard deviation over seeds {', '.join(map(str, seeds))}; "
-             "↓ lower is better, ↑ higher is better. Wall time is training plus scoring.", "",
+             "↓ lower is better, ↑ higher is better. Wall time is training plus scoring."
+             + (" " + md_escape(time_note(reference)) if with_ratio else ""), "",
              "| " + " | ".join(md_escape(h) for h in head) + " |",
              "|" + "---|" * len(head)]
     for row in table:
@@ -241,7 +258,8 @@ def html_page(table: list[dict[str, Any]], seeds: Sequence[int], reference: str 
         f"<title>ganzoo leaderboard</title><style>{_STYLE}</style></head><body>",
         "<h1>Leaderboard</h1>",
         f"<p>Mean ± standard deviation over seeds {e(', '.join(map(str, seeds)))}; ↓ lower is "
-        "better, ↑ higher is better. Wall time is training plus scoring.</p>",
+        "better, ↑ higher is better. Wall time is training plus scoring."
+        f"{' ' + e(time_note(reference)) if with_ratio else ''}</p>",
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
     ]
     notes = _notes(missing)

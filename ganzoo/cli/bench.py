@@ -72,10 +72,12 @@ Outputs, in BENCH_DIR:
   leaderboard.md, leaderboard.html   one row per model: mean ± sd over the seeds of the
       Fréchet distance, KID, precision and recall (from each run's eval.json), wall time
       (training seconds from summary.json plus scoring seconds) and training images/s;
-      with a reference model, each model's mean Fréchet distance and wall time divided
-      by the reference's. Under the table, the protocol: data set, budget, seeds, samples
-      scored, feature extractor, machine, versions, parallel jobs, dates. The HTML page
-      is self-contained (nothing is fetched).
+      with a reference model, each model's mean Fréchet distance divided by the
+      reference's, and its wall time divided by the reference's of the same seed
+      (averaged over seeds: each seed's jobs run together, so machines of different
+      speed in different sessions cancel out). Under the table, the protocol: data set,
+      budget, seeds, samples scored, feature extractor, machine, versions, parallel jobs,
+      dates. The HTML page is self-contained (nothing is fetched).
   samples.png   each model's final sample grid of the first seed, captioned.
   bench.json    the options and every job's state, attempts and figures.
 
