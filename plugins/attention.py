@@ -40,6 +40,8 @@ def _define_self_attention() -> type:
     import keras
     from keras import ops
 
+    from ganzoo.plugin import layers as fast
+
     @keras.saving.register_keras_serializable(package="ganzoo")
     class SelfAttention(keras.layers.Layer):
         """SAGAN's self-attention block, y = x + gamma * v(attention(g(x), f(x), h(x))).
@@ -69,8 +71,6 @@ def _define_self_attention() -> type:
                 filters, 1, use_bias=False, name=name, dtype=self.dtype_policy,
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
             if self.spectral_norm:
-                from ganzoo.plugin import layers as fast
-
                 layer = fast.SpectralNormalization(layer, power_iterations=1,
                                                    name=f"{name}_sn", dtype=self.dtype_policy)
             return layer

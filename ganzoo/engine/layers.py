@@ -158,14 +158,21 @@ def _conv_with_kernel(layer: Any, inputs: Any, kernel: Any) -> Any:
     return _bias_and_activation(layer, outputs)
 
 
+def _fast_transpose_size(layer: Any, inputs: Any) -> tuple[int, int] | None:
+    """The output (height, width) when `layer` is ganzoo's Conv2DTranspose and its fast
+    path applies to `inputs`, else None."""
+    if not isinstance(layer, Conv2DTranspose) or layer.output_padding is not None \
+            or not _static_hw(inputs.shape):
+        return None
+    _, out_h, out_w, _ = layer.compute_output_shape(inputs.shape)
+    return (out_h, out_w) if _fast_conv(layer, inputs, (out_h, out_w, layer.filters)) else None
+
+
 def _conv_transpose_with_kernel(layer: Any, inputs: Any, kernel: Any) -> Any:
     """`layer` (a Keras Conv2DTranspose) applied with `kernel` in place of its own."""
-    fast = isinstance(layer, Conv2DTranspose) and layer.output_padding is None \
-        and _static_hw(inputs.shape)
-    if fast:
-        _, out_h, out_w, _ = layer.compute_output_shape(inputs.shape)
-        fast = _fast_conv(layer, inputs, (out_h, out_w, layer.filters))
-    if fast:
+    size = _fast_transpose_size(layer, inputs)
+    if size is not None:
+        out_h, out_w = size
         shape = tf.stack([tf.shape(inputs)[0], out_h, out_w, layer.filters])
         outputs = conv2d_transpose(inputs, kernel, shape, tuple(layer.strides), layer.padding)
         outputs = tf.ensure_shape(outputs, [inputs.shape[0], out_h, out_w, layer.filters])
@@ -193,10 +200,7 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     `filter_gradient`."""
 
     def call(self, inputs: Any) -> Any:
-        if self.output_padding is not None or not _static_hw(inputs.shape):
-            return super().call(inputs)
-        _, out_h, out_w, _ = self.compute_output_shape(inputs.shape)
-        if not _fast_conv(self, inputs, (out_h, out_w, self.filters)):
+        if _fast_transpose_size(self, inputs) is None:
             return super().call(inputs)
         return _conv_transpose_with_kernel(self, inputs, _weight(self.kernel, inputs.dtype))
 
