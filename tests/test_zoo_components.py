@@ -120,6 +120,65 @@ def test_gradient_penalty_value_on_known_critics() -> None:
     assert not np.isclose(value, 10.0 * np.mean((per_pixel - 1.0) ** 2), rtol=1e-3)
 
 
+def test_lazy_gradient_penalty_runs_every_kth_update_with_k_times_the_weight() -> None:
+    """gp_every = k (Karras et al. 2020, lazy regularization): inside a traced step, as the
+    engine runs it, the penalty is k * weight * its value on D updates 0, k, 2k, ... and
+    exactly 0 between them, and its second-order gradient reaches D's weights."""
+    import keras
+    import tensorflow as tf
+
+    from ganzoo_plugins.penalties import GradientPenalty
+
+    rng = np.random.default_rng(4)
+    real = rng.normal(size=(5, 3, 3, 2)).astype(np.float32)
+    fake = rng.normal(size=(5, 3, 3, 2)).astype(np.float32)
+    w = tf.Variable(rng.normal(size=(3, 3, 2)).astype(np.float32) * 0.3)
+    step = tf.Variable(0, dtype=tf.int64)
+
+    def critic(x: Any, labels: Any = None) -> dict:
+        # quadratic in w: the penalty's gradient with respect to w needs the double backward
+        return {"logits": tf.reduce_sum(x * w * w, axis=(1, 2, 3))[:, None]}
+
+    ctx = SimpleNamespace(discriminator=critic, real=real, fake=fake, labels=None,
+                          seed=keras.random.SeedGenerator(0), d_step=step)
+    lazy = GradientPenalty(10.0, every=3)
+
+    @tf.function
+    def traced() -> tuple[Any, Any]:
+        with tf.GradientTape() as tape:
+            value = lazy(ctx)
+        return value, tape.gradient(value, w)
+
+    # The gradient of the critic at any point is w^2, so the penalty is
+    # weight * (||w^2|| - 1)^2 and its gradient 2 weight (||w^2|| - 1) * 2 w^3 / ||w^2||.
+    w0 = w.numpy().astype(np.float64)
+    norm = np.linalg.norm(w0 ** 2)
+    expected = 10.0 * (norm - 1.0) ** 2
+    expected_grad = 10.0 * 2.0 * (norm - 1.0) * 2.0 * w0 ** 3 / norm
+    for i in range(7):
+        step.assign(i)
+        value, grad = traced()
+        if i % 3 == 0:
+            assert float(value) == pytest.approx(3 * expected, rel=1e-4)
+            np.testing.assert_allclose(grad.numpy(), 3 * expected_grad, rtol=1e-3, atol=1e-6)
+        else:
+            assert float(value) == 0.0
+            assert grad is None or not np.any(grad.numpy())
+    # every = 1 is the paper's penalty, on every update.
+    step.assign(1)
+    assert float(GradientPenalty(10.0)(ctx)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_gp_every_must_be_a_positive_interval() -> None:
+    from ganzoo.plugin import ConfigError
+    from ganzoo_plugins.penalties import build_gp
+
+    with pytest.raises(ConfigError, match="gp_every=0"):
+        build_gp(SimpleNamespace(get=lambda key, default=None: 0 if key == "gp_every"
+                                 else default))
+    assert build_gp(SimpleNamespace(get=lambda key, default=None: default)).every == 1
+
+
 def test_dragan_perturbs_real_data_only() -> None:
     from ganzoo_plugins.penalties import DraganPenalty
 

@@ -90,6 +90,9 @@ class StepContext:
     seed: keras.random.SeedGenerator
     #: the latent codes the fake batch was made from, (batch, code_dim), or None
     codes: Any = None
+    #: D updates made before this step (D's optimizer's iteration count, an integer
+    #: tensor), for terms applied every k-th step; None outside a train step
+    d_step: Any = None
 
 
 @dataclass

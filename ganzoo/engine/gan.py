@@ -185,6 +185,7 @@ class GAN(keras.Model):
             discriminator=lambda x, y=None: self._d_call(x, y),
             real=real, fake=fake, labels=labels, fake_labels=fake_labels,
             real_out=real_out, fake_out=fake_out, seed=self.seed_generator, codes=codes,
+            d_step=self.d_optimizer.iterations,
         )
 
     def _d_objective(self, ctx: StepContext) -> tuple[Any, dict[str, Any]]:
