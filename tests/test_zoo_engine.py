@@ -111,3 +111,39 @@ def test_loss_state_is_updated_logged_and_checkpointed(tmp_path) -> None:
     other = _gan([], loss=other_loss)
     other.load_weights(str(path))
     assert float(other_loss.k.numpy()) == pytest.approx(k)
+
+
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_lr_decay_steps_count_generator_steps_for_both_optimizers(d_steps: int) -> None:
+    import keras
+
+    from ganzoo.engine.builder import make_optimizer
+    from ganzoo.engine.gan import GAN
+    from ganzoo_plugins.losses import nsgan
+
+    config = {"optimizer": "adam", "beta1": 0.5, "beta2": 0.999, "lr_decay": 0.5,
+              "lr_decay_steps": 2}
+    g, d = _networks()
+    gan = GAN(g, d, nsgan(), latent_dim=3, seed=1, d_steps=d_steps,
+              update="alternating" if d_steps > 1 else "simultaneous")
+    gan.compile(g_optimizer=make_optimizer(config, 0.008, "g"),
+                d_optimizer=make_optimizer(config, 0.004, "d", updates_per_step=d_steps))
+    real = np.random.default_rng(0).uniform(-1, 1, (6 * d_steps, 2, 2, 1)).astype(np.float32)
+    seen = []
+    for _ in range(5):
+        seen += [float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)),
+                 float(keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate))]
+        gan.train_step(real)
+    # halved after generator steps 2 and 4, whatever d_steps is
+    assert seen == pytest.approx([0.008, 0.004, 0.008, 0.004, 0.004, 0.002,
+                                  0.004, 0.002, 0.002, 0.001])
+    assert int(gan.d_optimizer.iterations) == 5 * d_steps
+
+
+def test_lr_decay_off_keeps_a_plain_learning_rate() -> None:
+    from ganzoo.engine.builder import make_optimizer
+
+    for decay, every in [(1.0, 100), (0.5, 0)]:
+        opt = make_optimizer({"optimizer": "adam", "beta1": 0.5, "beta2": 0.999,
+                              "lr_decay": decay, "lr_decay_steps": every}, 1e-3, "g")
+        assert opt.get_config()["learning_rate"] == pytest.approx(1e-3)

@@ -210,15 +210,27 @@ def build_gan(
     )
     gan.compile(
         g_optimizer=make_optimizer(config, config["lr_g"], "g_optimizer"),
-        d_optimizer=make_optimizer(config, config["lr_d"], "d_optimizer"),
+        d_optimizer=make_optimizer(config, config["lr_d"], "d_optimizer",
+                                   updates_per_step=int(config["d_steps"])),
         jit_compile=bool(config["jit_compile"]),
     )
     return gan
 
 
-def make_optimizer(config: Mapping[str, Any], learning_rate: float, name: str) -> Any:
+def make_optimizer(
+    config: Mapping[str, Any], learning_rate: float, name: str, updates_per_step: int = 1,
+) -> Any:
+    """Adam or RMSprop; with ``lr_decay`` a Keras step schedule on the optimizer's own
+    update count, which checkpoints keep, so a resumed run decays where it left off.
+    ``updates_per_step`` converts generator steps into this optimizer's updates (the
+    discriminator updates ``d_steps`` times per generator step)."""
     import keras
 
+    every = int(config.get("lr_decay_steps", 0)) * updates_per_step
+    decay = float(config.get("lr_decay", 1.0))
+    if every > 0 and decay < 1.0:
+        learning_rate = keras.optimizers.schedules.ExponentialDecay(
+            learning_rate, decay_steps=every, decay_rate=decay, staircase=True)
     if config["optimizer"] == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=learning_rate, name=name)
     return keras.optimizers.Adam(

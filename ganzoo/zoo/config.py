@@ -54,6 +54,11 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("optimizer", "adam", "optimizer for both networks", choices=("adam", "rmsprop")),
     Param("lr_g", 2e-4, "generator learning rate", minimum=0.0),
     Param("lr_d", 2e-4, "discriminator learning rate", minimum=0.0),
+    Param("lr_decay", 1.0, "multiply both learning rates by this every lr_decay_steps "
+          "generator steps (step decay, as BEGAN's paper halves them); 1 is off",
+          minimum=0.01, maximum=1.0),
+    Param("lr_decay_steps", 0, "generator steps between learning-rate decays; 0 is off",
+          minimum=0),
     Param("beta1", 0.5, "Adam beta_1 (momentum)", minimum=0.0),
     Param("beta2", 0.999, "Adam beta_2", minimum=0.0),
     Param("d_steps", 1, "discriminator steps per generator step (WGAN's n_critic)", minimum=1),
