@@ -248,10 +248,13 @@ def build(
     num_classes: int = 0,
     overrides: Overrides | None = None,
     cat: Catalog | None = None,
+    total_steps: int = 0,
 ) -> Any:
     """A compiled `ganzoo.engine.gan.GAN` for `model`, ready for Keras' `fit()`.
 
     `image_shape` is the shape of one sample: (H, W, C), or (D,) for point data.
+    `total_steps`, the generator steps `fit()` will run, is needed by
+    ``lr_schedule=linear`` only.
     """
     from ganzoo.engine.builder import build_gan
     from ganzoo.engine.runtime import resolve_precision
@@ -262,7 +265,7 @@ def build(
     entry, _, where = registry.get(cat, model)
     config = resolve(entry, cat, _fold_overrides(overrides), entry_where=where)
     return build_gan(cat, config, image_shape, num_classes,
-                     policy=resolve_precision(config["precision"]))
+                     policy=resolve_precision(config["precision"]), total_steps=total_steps)
 
 
 def build_networks(config: Mapping[str, Any], image_shape: tuple[int, ...],

@@ -255,6 +255,26 @@ def test_minimum_is_enforced(key: str, raw: str, minimum: str) -> None:
         resolve(make_entry(), make_catalog(), {key: raw})
 
 
+@pytest.mark.parametrize(("overrides", "text"), [
+    ({"lr_schedule": "step"}, "lr_schedule=step needs the generator steps between decays: "
+                              "add --set lr_decay_steps=N"),
+    ({"lr_decay_steps": "100"}, "lr_decay_steps=100 applies only to lr_schedule=step (this "
+                                "run's is constant)"),
+    ({"lr_schedule": "linear", "lr_decay_steps": "5"}, "(this run's is linear)"),
+])
+def test_schedule_settings_that_do_nothing_are_refused(overrides: dict, text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve(make_entry(), make_catalog(), overrides)
+    assert text in str(info.value)
+
+
+def test_step_schedule_resolves_with_its_interval() -> None:
+    resolved = resolve(make_entry(), make_catalog(),
+                       {"lr_schedule": "step", "lr_decay_steps": "936", "lr_decay": "0.5"})
+    assert (resolved["lr_schedule"], resolved["lr_decay_steps"], resolved["lr_decay"]) == (
+        "step", 936, 0.5)
+
+
 def test_minimum_is_inclusive() -> None:
     resolved = resolve(make_entry(), make_catalog(), {"steps": "0", "lr_g": "0", "epochs": "1"})
     assert (resolved["steps"], resolved["lr_g"], resolved["epochs"]) == (0, 0.0, 1)

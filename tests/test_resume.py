@@ -36,8 +36,9 @@ def run_args(data: Path, out: Path, steps: int = STEPS) -> list[str]:
     return ["run", "dcgan", "--dataset", str(data), "--steps", str(steps), "--batch-size", "8",
             "--seed", "1", "--out", str(out), "--set", "g_filters=8", "--set", "d_filters=8",
             "--set", f"checkpoint_every={EVERY}", "--set", "precision=float32",
-            # a step schedule whose decays fall between checkpoints: a resume must pick it up
-            "--set", "lr_decay=0.5", "--set", "lr_decay_steps=10",
+            # the learning rates fall at every step, to 0 at the run's end: a resumed run
+            # must pick the schedule up at its step and keep the run's length
+            "--set", "lr_schedule=linear",
             "--set", "visualizers="]
 
 

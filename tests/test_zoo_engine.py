@@ -113,37 +113,63 @@ def test_loss_state_is_updated_logged_and_checkpointed(tmp_path) -> None:
     assert float(other_loss.k.numpy()) == pytest.approx(k)
 
 
-@pytest.mark.parametrize("d_steps", [1, 2])
-def test_lr_decay_steps_count_generator_steps_for_both_optimizers(d_steps: int) -> None:
-    import keras
-
+def _scheduled_gan(d_steps: int, **config: Any) -> Any:
     from ganzoo.engine.builder import make_optimizer
     from ganzoo.engine.gan import GAN
     from ganzoo_plugins.losses import nsgan
 
-    config = {"optimizer": "adam", "beta1": 0.5, "beta2": 0.999, "lr_decay": 0.5,
-              "lr_decay_steps": 2}
+    config = {"optimizer": "adam", "beta1": 0.5, "beta2": 0.999, **config}
     g, d = _networks()
     gan = GAN(g, d, nsgan(), latent_dim=3, seed=1, d_steps=d_steps,
               update="alternating" if d_steps > 1 else "simultaneous")
-    gan.compile(g_optimizer=make_optimizer(config, 0.008, "g"),
-                d_optimizer=make_optimizer(config, 0.004, "d", updates_per_step=d_steps))
-    real = np.random.default_rng(0).uniform(-1, 1, (6 * d_steps, 2, 2, 1)).astype(np.float32)
-    seen = []
-    for _ in range(5):
+    gan.compile(g_optimizer=make_optimizer(config, 0.008, "g", total_steps=4),
+                d_optimizer=make_optimizer(config, 0.004, "d", updates_per_step=d_steps,
+                                           total_steps=4))
+    return gan
+
+
+def _rates(gan: Any, steps: int) -> list[float]:
+    """(G's, D's) learning rate before each of `steps` generator steps, flattened."""
+    import keras
+
+    real = np.random.default_rng(0).uniform(-1, 1, (6 * gan.d_steps, 2, 2, 1)).astype("float32")
+    seen: list[float] = []
+    for _ in range(steps):
         seen += [float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)),
                  float(keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate))]
         gan.train_step(real)
+    assert int(gan.d_optimizer.iterations) == steps * gan.d_steps
+    return seen
+
+
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_step_schedule_counts_generator_steps_for_both_optimizers(d_steps: int) -> None:
+    gan = _scheduled_gan(d_steps, lr_schedule="step", lr_decay=0.5, lr_decay_steps=2)
     # halved after generator steps 2 and 4, whatever d_steps is
-    assert seen == pytest.approx([0.008, 0.004, 0.008, 0.004, 0.004, 0.002,
-                                  0.004, 0.002, 0.002, 0.001])
-    assert int(gan.d_optimizer.iterations) == 5 * d_steps
+    assert _rates(gan, 5) == pytest.approx([0.008, 0.004, 0.008, 0.004, 0.004, 0.002,
+                                            0.004, 0.002, 0.002, 0.001])
 
 
-def test_lr_decay_off_keeps_a_plain_learning_rate() -> None:
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_linear_schedule_reaches_zero_at_the_last_generator_step(d_steps: int) -> None:
+    gan = _scheduled_gan(d_steps, lr_schedule="linear")
+    # total_steps=4: 1, 3/4, 1/2, 1/4 of the rate, then 0 once the run is over
+    assert _rates(gan, 5) == pytest.approx([0.008, 0.004, 0.006, 0.003, 0.004, 0.002,
+                                            0.002, 0.001, 0.0, 0.0], abs=1e-9)
+
+
+def test_constant_schedule_keeps_a_plain_learning_rate() -> None:
     from ganzoo.engine.builder import make_optimizer
 
-    for decay, every in [(1.0, 100), (0.5, 0)]:
-        opt = make_optimizer({"optimizer": "adam", "beta1": 0.5, "beta2": 0.999,
-                              "lr_decay": decay, "lr_decay_steps": every}, 1e-3, "g")
-        assert opt.get_config()["learning_rate"] == pytest.approx(1e-3)
+    opt = make_optimizer({"optimizer": "adam", "beta1": 0.5, "beta2": 0.999,
+                          "lr_schedule": "constant", "lr_decay_steps": 0}, 1e-3, "g")
+    assert opt.get_config()["learning_rate"] == pytest.approx(1e-3)
+
+
+def test_linear_schedule_without_a_run_length_is_a_config_error() -> None:
+    from ganzoo.engine.builder import make_optimizer
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="total_steps"):
+        make_optimizer({"optimizer": "adam", "beta1": 0.5, "beta2": 0.999,
+                        "lr_schedule": "linear"}, 1e-3, "g")

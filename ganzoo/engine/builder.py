@@ -140,8 +140,10 @@ def build_gan(
     num_classes: int,
     *,
     policy: str = "float32",
+    total_steps: int = 0,
 ) -> Any:
-    """A compiled `GAN` ready for `fit()`."""
+    """A compiled `GAN` ready for `fit()`; `total_steps` (generator steps of the whole run)
+    is what a linear learning-rate schedule decays over."""
     import_tensorflow()
     import keras
 
@@ -209,28 +211,38 @@ def build_gan(
         seed=int(config["seed"]), augmentations=augmentations, roles=roles, name="gan",
     )
     gan.compile(
-        g_optimizer=make_optimizer(config, config["lr_g"], "g_optimizer"),
+        g_optimizer=make_optimizer(config, config["lr_g"], "g_optimizer",
+                                   total_steps=total_steps),
         d_optimizer=make_optimizer(config, config["lr_d"], "d_optimizer",
-                                   updates_per_step=int(config["d_steps"])),
+                                   updates_per_step=int(config["d_steps"]),
+                                   total_steps=total_steps),
         jit_compile=bool(config["jit_compile"]),
     )
     return gan
 
 
 def make_optimizer(
-    config: Mapping[str, Any], learning_rate: float, name: str, updates_per_step: int = 1,
+    config: Mapping[str, Any], learning_rate: float, name: str, *,
+    updates_per_step: int = 1, total_steps: int = 0,
 ) -> Any:
-    """Adam or RMSprop; with ``lr_decay`` a Keras step schedule on the optimizer's own
-    update count, which checkpoints keep, so a resumed run decays where it left off.
-    ``updates_per_step`` converts generator steps into this optimizer's updates (the
-    discriminator updates ``d_steps`` times per generator step)."""
+    """Adam or RMSprop, with ``lr_schedule`` as a Keras schedule on the optimizer's own
+    update count: checkpoints keep that count, so a resumed run follows the schedule from
+    where it stopped. ``updates_per_step`` turns generator steps into this optimizer's
+    updates (the discriminator updates ``d_steps`` times per generator step)."""
     import keras
 
-    every = int(config.get("lr_decay_steps", 0)) * updates_per_step
-    decay = float(config.get("lr_decay", 1.0))
-    if every > 0 and decay < 1.0:
+    schedule = config.get("lr_schedule", "constant")
+    if schedule == "step":
         learning_rate = keras.optimizers.schedules.ExponentialDecay(
-            learning_rate, decay_steps=every, decay_rate=decay, staircase=True)
+            learning_rate, decay_steps=int(config["lr_decay_steps"]) * updates_per_step,
+            decay_rate=float(config["lr_decay"]), staircase=True)
+    elif schedule == "linear":
+        if total_steps < 1:
+            raise ConfigError("lr_schedule=linear decays over the run's generator steps: "
+                              "pass total_steps (ganzoo.build(..., total_steps=N))")
+        learning_rate = keras.optimizers.schedules.PolynomialDecay(
+            learning_rate, decay_steps=total_steps * updates_per_step,
+            end_learning_rate=0.0, power=1.0)
     if config["optimizer"] == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=learning_rate, name=name)
     return keras.optimizers.Adam(

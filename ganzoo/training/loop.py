@@ -105,7 +105,8 @@ def build(p: Plan, strategy: Any, policy: str | None = None) -> Built:
     if config.get("deterministic", True):
         tf.config.experimental.enable_op_determinism()
     with strategy.scope():
-        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy)
+        gan = build_gan(p.catalog, config, data.image_shape, data.num_classes, policy=policy,
+                        total_steps=p.total_steps)
     if config["sync_batchnorm"]:
         distribute.synchronize_batchnorm((gan.generator, gan.discriminator), strategy)
     data_info = {"name": data.name, "source": data.source, "images": len(data),

@@ -54,10 +54,13 @@ TRAINER_PARAMS: tuple[Param, ...] = (
     Param("optimizer", "adam", "optimizer for both networks", choices=("adam", "rmsprop")),
     Param("lr_g", 2e-4, "generator learning rate", minimum=0.0),
     Param("lr_d", 2e-4, "discriminator learning rate", minimum=0.0),
-    Param("lr_decay", 1.0, "multiply both learning rates by this every lr_decay_steps "
-          "generator steps (step decay, as BEGAN's paper halves them); 1 is off",
+    Param("lr_schedule", "constant", "both learning rates over the run: constant; step "
+          "(times lr_decay every lr_decay_steps generator steps, BEGAN's halving); linear "
+          "(down to 0 at the run's last step, WGAN-GP's)",
+          choices=("constant", "step", "linear")),
+    Param("lr_decay", 0.5, "lr_schedule=step: the factor applied at each decay",
           minimum=0.01, maximum=1.0),
-    Param("lr_decay_steps", 0, "generator steps between learning-rate decays; 0 is off",
+    Param("lr_decay_steps", 0, "lr_schedule=step: generator steps between decays",
           minimum=0),
     Param("beta1", 0.5, "Adam beta_1 (momentum)", minimum=0.0),
     Param("beta2", 0.999, "Adam beta_2", minimum=0.0),
@@ -222,7 +225,19 @@ def resolve(
         config[key] = _check(key, value, specs[key], "--set ")
     for slot in SLOTS:
         config[slot] = components[slot]
+    _check_schedule(config)
     return config
+
+
+def _check_schedule(config: Mapping[str, Any]) -> None:
+    step = config["lr_schedule"] == "step"
+    if step and config["lr_decay_steps"] == 0:
+        raise ConfigError("lr_schedule=step needs the generator steps between decays: add "
+                          "--set lr_decay_steps=N")
+    if not step and config["lr_decay_steps"] > 0:
+        raise ConfigError(f"lr_decay_steps={config['lr_decay_steps']} applies only to "
+                          f"lr_schedule=step (this run's is {config['lr_schedule']}): add "
+                          "--set lr_schedule=step, or drop lr_decay_steps")
 
 
 def _specs(components: Mapping[str, Any], catalog: Catalog) -> dict[str, Param]:
