@@ -169,3 +169,27 @@ def test_ctrl_c_in_process_exits_130_with_a_checkpoint(runs: dict, tmp_path: Pat
     assert f"continue with: ganzoo resume {out}" in result.output
     assert not (out / "dcgan.weights.h5").exists()
     assert json.loads((out / "summary.json").read_text())["finished"] is False
+
+
+def test_a_checkpoint_of_a_scheduled_run_samples_like_its_export(runs: dict,
+                                                                  tmp_path: Path) -> None:
+    """A run stopped before its export is sampled from its checkpoint, which must load into
+    a GAN built with the run's learning-rate schedule (Keras stores a constant rate as an
+    optimizer variable and a schedule not, so the two checkpoints differ)."""
+    stopped = tmp_path / "stopped"
+    (stopped / "checkpoints").mkdir(parents=True)
+    (stopped / "config.json").write_bytes((runs["reference"] / "config.json").read_bytes())
+    name = f"ckpt-{STEPS:08d}.weights.h5"
+    (stopped / "checkpoints" / name).write_bytes(
+        (runs["reference"] / "checkpoints" / name).read_bytes())
+    (stopped / "checkpoints" / "latest.json").write_text(
+        json.dumps({"step": STEPS, "epoch": 3, "file": name}))
+    arrays_ = {}
+    for label, source in (("checkpoint", stopped), ("export", runs["reference"])):
+        out = tmp_path / f"{label}.npy"
+        result = CliRunner().invoke(cli, ["sample", str(source), "--n", "8", "--out", str(out)],
+                                    obj={})
+        assert result.exit_code == 0, result.output
+        arrays_[label] = np.load(out)
+    assert arrays_["checkpoint"].shape == (8, 28, 28, 1)
+    np.testing.assert_array_equal(arrays_["checkpoint"], arrays_["export"])

@@ -204,9 +204,10 @@ def load_checkpoint(path: Path, meta: ExportMeta, catalog: Catalog) -> Loaded:
     from ganzoo.engine.builder import build_gan
 
     _check_catalog(catalog, meta, path, CHECKPOINT_SLOTS)
-    # A schedule holds no weights, and loading never steps the optimizers.
-    config = {**meta.config, "lr_schedule": "constant"}
-    gan = build_gan(catalog, config, meta.image_shape, meta.num_classes, policy="float32")
+    # The schedule must be the run's (Keras keeps a constant rate as an optimizer variable,
+    # a schedule not), but not its length: loading never steps the optimizers.
+    gan = build_gan(catalog, meta.config, meta.image_shape, meta.num_classes,
+                    policy="float32", total_steps=1)
     from ganzoo.artifacts.export import CHECKPOINT_DTYPES, load_weights_strictly
 
     load_weights_strictly(gan, path, "checkpoint weights", CHECKPOINT_DTYPES)
