@@ -6,7 +6,9 @@ and a decoder of the generator's shape (linear projection, pairs of 3x3
 convolutions with ELU, nearest-neighbour upsampling). Its "logits" are the
 per-example reconstruction energy L(v) = mean |v - D(v)|, shape (batch, 1),
 read by the ``began`` loss. The generator is the same decoder ending in tanh.
-No normalization layers, as in the paper.
+No normalization layers, as in the paper. ``began_skip`` adds the paper's optional
+skip connections (its section 3.5.1): after each upsampling the decoder concatenates the
+first tensor h0, upsampled to the same size, so every stage sees the embedding directly.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from ganzoo.plugin import BuildContext
 
 from .dcgan import _shape_checks
 
-GENERATOR_PARAMS = {"g_filters": 64}
-DISCRIMINATOR_PARAMS = {"d_filters": 64, "d_hidden": 64}
+GENERATOR_PARAMS = {"g_filters": 64, "began_skip": False}
+DISCRIMINATOR_PARAMS = {"d_filters": 64, "d_hidden": 64, "began_skip": False}
 
 
 def _decoder(x: Any, ctx: BuildContext, filters: int, prefix: str) -> Any:
@@ -26,7 +28,8 @@ def _decoder(x: Any, ctx: BuildContext, filters: int, prefix: str) -> Any:
 
     stages, base, channels = _shape_checks(ctx)
     x = keras.layers.Dense(base * base * filters, name=f"{prefix}_project")(x)
-    x = keras.layers.Reshape((base, base, filters), name=f"{prefix}_reshape")(x)
+    h0 = x = keras.layers.Reshape((base, base, filters), name=f"{prefix}_reshape")(x)
+    skip = bool(ctx.get("began_skip"))
     for i in range(stages + 1):
         for j in (1, 2):
             x = keras.layers.Conv2D(filters, 3, padding="same", activation="elu",
@@ -34,6 +37,10 @@ def _decoder(x: Any, ctx: BuildContext, filters: int, prefix: str) -> Any:
         if i < stages:
             x = keras.layers.UpSampling2D(2, interpolation="nearest",
                                           name=f"{prefix}_up{i + 1}")(x)
+            if skip:
+                h0_up = keras.layers.UpSampling2D(2 ** (i + 1), interpolation="nearest",
+                                                  name=f"{prefix}_h0_up{i + 1}")(h0)
+                x = keras.layers.Concatenate(name=f"{prefix}_skip{i + 1}")([x, h0_up])
     return keras.layers.Conv2D(channels, 3, padding="same", name=f"{prefix}_to_image")(x)
 
 

@@ -346,6 +346,8 @@ def test_same_param_same_default_is_shared() -> None:
     cat = make_catalog([("loss", "shared", {"width": 4}), ("penalty", "p2", {"width": 4})])
     resolved = resolve(make_entry(loss="shared", penalties=["p2"]), cat)
     assert resolved["width"] == 4
+    helps = {k: h for k, _, h in config.describe(make_entry(loss="shared", penalties=["p2"]), cat)}
+    assert helps["width"] == "read by loss 'shared', penalty 'p2'"
 
 
 def test_same_param_different_defaults_is_an_error() -> None:

@@ -442,3 +442,29 @@ def test_infogan_grid_has_one_row_per_category() -> None:
     assert z.shape == (12, 10)
     assert np.array_equal(rows, np.repeat(np.arange(4), 3))
     assert np.array_equal(z[:, 5:9].argmax(1), rows)
+
+
+def test_began_skip_connections_concatenate_the_upsampled_first_tensor() -> None:
+    import keras
+
+    from ganzoo_plugins import began
+
+    plain = began.build_generator(_ctx_for({"began_skip": False}))
+    assert not any(isinstance(layer, keras.layers.Concatenate) for layer in plain.layers)
+    g = began.build_generator(_ctx_for({"began_skip": True}))
+    z = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
+    h0 = np.asarray(keras.Model(g.input, g.get_layer("g_reshape").output)(z))
+    assert h0.shape == (2, 7, 7, 8)
+    # 28 = 7 * 2**2: two upsampling stages, each followed by [features, h0 at that size].
+    for stage, side in ((1, 14), (2, 28)):
+        joined = np.asarray(keras.Model(g.input, g.get_layer(f"g_skip{stage}").output)(z))
+        assert joined.shape == (2, side, side, 16)
+        factor = side // 7
+        nearest = h0.repeat(factor, axis=1).repeat(factor, axis=2)
+        np.testing.assert_allclose(joined[..., 8:], nearest, rtol=1e-6)
+        up = np.asarray(keras.Model(g.input, g.get_layer(f"g_up{stage}").output)(z))
+        np.testing.assert_allclose(joined[..., :8], up, rtol=1e-6)
+    d = began.build_discriminator(_ctx_for({"began_skip": True, "d_hidden": 5}))
+    out = d(np.zeros((2, 28, 28, 1), np.float32))
+    assert out["logits"].shape == (2, 1) and out["reconstruction"].shape == (2, 28, 28, 1)
+    assert d.get_layer("dec_skip2").output.shape[-1] == 16

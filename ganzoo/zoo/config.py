@@ -257,7 +257,12 @@ def _specs(components: Mapping[str, Any], catalog: Catalog) -> dict[str, Param]:
                         f"{kind} {name!r} (plugin {component.plugin!r}) and {specs[key].help} "
                         f"give the hyperparameter {key!r} different defaults"
                     )
-                specs.setdefault(key, Param(key, default, f"read by {kind} {name!r}"))
+                reader = f"{kind} {name!r}"
+                if key in specs and key not in TRAINER:
+                    # A key shared by several components (BEGAN's G and D read began_skip).
+                    specs[key] = Param(key, default, f"{specs[key].help}, {reader}")
+                else:
+                    specs[key] = Param(key, default, f"read by {reader}")
     return specs
 
 
