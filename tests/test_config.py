@@ -356,7 +356,7 @@ def test_same_param_different_defaults_is_an_error() -> None:
         resolve(make_entry(loss="l1", penalties=["p1"]), cat)
     message = str(info.value)
     assert "'width'" in message and "different defaults" in message
-    assert "penalty 'p1'" in message and "loss 'l1'" in message
+    assert "penalty 'p1' (plugin 'test') and loss 'l1' give the hyperparameter" in message
 
 
 @pytest.mark.parametrize("key", ["epochs", "lr_g", "loss", "penalties"])

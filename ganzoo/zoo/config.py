@@ -254,7 +254,8 @@ def _specs(components: Mapping[str, Any], catalog: Catalog) -> dict[str, Param]:
                     )
                 if key in specs and specs[key].default != default:
                     raise ConfigError(
-                        f"{kind} {name!r} (plugin {component.plugin!r}) and {specs[key].help} "
+                        f"{kind} {name!r} (plugin {component.plugin!r}) and "
+                        f"{specs[key].help.removeprefix('read by ')} "
                         f"give the hyperparameter {key!r} different defaults"
                     )
                 reader = f"{kind} {name!r}"
