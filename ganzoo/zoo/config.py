@@ -241,7 +241,9 @@ def _check_schedule(config: Mapping[str, Any]) -> None:
 
 
 def _specs(components: Mapping[str, Any], catalog: Catalog) -> dict[str, Param]:
-    specs: dict[str, Param] = dict(TRAINER)
+    defaults: dict[str, Any] = {}
+    # A key may be shared by several components (BEGAN's G and D both read began_skip).
+    readers: dict[str, list[str]] = {}
     for slot, kind in SLOTS.items():
         names = components[slot] if slot in LIST_SLOTS else [components[slot]]
         for name in names:
@@ -252,18 +254,17 @@ def _specs(components: Mapping[str, Any], catalog: Catalog) -> dict[str, Param]:
                         f"{kind} {name!r} (plugin {component.plugin!r}) declares the "
                         f"hyperparameter {key!r}, which belongs to the trainer; rename it"
                     )
-                if key in specs and specs[key].default != default:
+                if key in defaults and defaults[key] != default:
                     raise ConfigError(
                         f"{kind} {name!r} (plugin {component.plugin!r}) and "
-                        f"{specs[key].help.removeprefix('read by ')} "
+                        f"{', '.join(readers[key])} "
                         f"give the hyperparameter {key!r} different defaults"
                     )
-                reader = f"{kind} {name!r}"
-                if key in specs and key not in TRAINER:
-                    # A key shared by several components (BEGAN's G and D read began_skip).
-                    specs[key] = Param(key, default, f"{specs[key].help}, {reader}")
-                else:
-                    specs[key] = Param(key, default, f"read by {reader}")
+                defaults[key] = default
+                readers.setdefault(key, []).append(f"{kind} {name!r}")
+    specs: dict[str, Param] = dict(TRAINER)
+    for key, default in defaults.items():
+        specs[key] = Param(key, default, "read by " + ", ".join(readers[key]))
     return specs
 
 
