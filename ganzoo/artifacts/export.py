@@ -7,7 +7,7 @@ attributes of the root group (model name, registry entry, resolved config,
 image shape, versions), so:
 
 - ``ganzoo sample FILE`` needs nothing else;
-- a Keras user rebuilds the networks with `ganzoo.load_networks` or
+- a Keras user loads them with `ganzoo.load`, or rebuilds them with
   `ganzoo.build_networks` and calls Keras' own ``load_weights`` (docs/EXPORT.md);
 - an h5py user reads arrays under ``generator/layers/...``.
 

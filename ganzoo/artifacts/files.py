@@ -128,7 +128,7 @@ def atomic_path(path: str | Path, suffix: str | None = None,
 
     `suffix` keeps the temporary name's ending (Keras insists on ``.weights.h5``).
     `release(tmp)` runs when the block fails, before the temporary file is removed:
-    it closes what a library left open on it (`ganzoo.artifacts.export.release_hdf5`).
+    it closes what a library left open on it (`ganzoo.artifacts.weightsfile.release_hdf5`).
     A refused write raises `WriteError`; `path` is then untouched.
     """
     path = Path(path)

@@ -172,7 +172,7 @@ def ganzoo_register_models(register: Any) -> None:
 _NETWORKS = '''\
 """The __NAME__ networks: factories called by ganzoo when a model is built.
 
-Each factory receives a `ganzoo.zoo.components.BuildContext` (image shape, latent
+Each factory receives a `ganzoo.plugin.BuildContext` (image shape, latent
 size, number of classes, the run's configuration) and returns a Keras model.
 Replace these perceptrons with your own architecture.
 """
