@@ -7,6 +7,10 @@ Everything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+import os
+from pathlib import Path
+
 
 class GanzooError(Exception):
     """A problem the user can fix; the message says what is wrong and how to fix it."""
@@ -28,3 +32,26 @@ class WeightsError(GanzooError):
 
 class PluginError(GanzooError):
     """A plugin that failed to load or returned something unusable."""
+
+
+def check_no_link_loop(path: str | os.PathLike[str], what: str,
+                       fix: str = "give a real file or folder",
+                       error: type[GanzooError] = GanzooError) -> None:
+    """Refuse a path that runs through a symbolic link loop, naming the looping link:
+    ``Path.exists`` says False for it, and the message would wrongly say 'missing'."""
+    path = Path(path)
+    if _stat_errno(path) != errno.ELOOP:
+        return
+    looping = next((part for part in reversed([path, *path.parents])
+                    if _stat_errno(part) == errno.ELOOP), path)
+    target = os.readlink(looping) if looping.is_symlink() else "?"
+    raise error(f"{what} {path}: {looping} is a symbolic link loop (it points to {target}, "
+                f"which leads back to it); {fix}")
+
+
+def _stat_errno(path: Path) -> int | None:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno
+    return None

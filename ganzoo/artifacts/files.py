@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, check_no_link_loop
 
 #: Why a place refuses a file, by errno: not a bug, the user frees space or picks another.
 WRITE_ERRNOS = {
@@ -204,29 +204,6 @@ def can_write(folder: str | Path) -> bool:
     return True
 
 
-def check_no_loop(path: str | Path, what: str) -> None:
-    """Refuse a path that runs through a symbolic link loop, naming the looping link
-    (``Path.exists`` says False for it, which would read as 'missing')."""
-    path = Path(path)
-    try:
-        os.stat(path)
-        return
-    except OSError as exc:
-        if exc.errno != errno.ELOOP:
-            return
-    looping = path
-    for part in reversed([path, *path.parents]):
-        try:
-            os.stat(part)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                looping = part
-                break
-    target = os.readlink(looping) if looping.is_symlink() else "?"
-    raise GanzooError(f"{what} {path}: {looping} is a symbolic link loop (it points to "
-                      f"{target}, which leads back to it); give a real file or folder")
-
-
 def check_writable_output(path: str | Path, overwrite: bool) -> Path:
     """Refuse to replace an existing file unless asked, and fail early if the folder is not
     writable; raised as `GanzooError` so the CLI prints one line.
@@ -236,7 +213,7 @@ def check_writable_output(path: str | Path, overwrite: bool) -> Path:
     if not str(path).strip():
         raise GanzooError('--out "": give a file name')
     path = Path(path)
-    check_no_loop(path, "--out")
+    check_no_link_loop(path, "--out")
     if path.is_dir():
         raise GanzooError(f"--out {path}: is a folder; give a file name (e.g. "
                           f"{path / 'samples.png'}); nothing in the folder is replaced")

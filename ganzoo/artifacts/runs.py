@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ganzoo.artifacts.files import can_write, check_no_loop, read_json, writing
-from ganzoo.errors import GanzooError
+from ganzoo.artifacts.files import can_write, read_json, writing
+from ganzoo.errors import GanzooError, check_no_link_loop
 from ganzoo.zoo.components import Catalog
 
 CONFIG = "config.json"
@@ -47,7 +47,7 @@ def check_run_dir(model: str, out: str | Path | None, overwrite: bool = False) -
             raise GanzooError('--out "": give a folder name (without --out, runs go to '
                               "runs/NAME-TIMESTAMP)")
         path = Path(out)
-        check_no_loop(path, "--out")
+        check_no_link_loop(path, "--out")
         if path.exists() and not path.is_dir():
             raise GanzooError(f"--out {path}: exists and is not a folder")
         if path.is_dir():
@@ -288,7 +288,7 @@ def locked(run_dir: Path) -> Iterator[None]:
 def read_config(run_dir: str | Path) -> dict[str, Any]:
     """A run's config.json, or a one-line error saying why it cannot be used."""
     path = Path(run_dir) / CONFIG
-    check_no_loop(run_dir, "run folder")
+    check_no_link_loop(run_dir, "run folder")
     if not Path(run_dir).is_dir():
         raise GanzooError(f"{run_dir}: no such run folder")
     if not path.is_file():

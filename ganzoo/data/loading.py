@@ -17,7 +17,6 @@ are opened with `allow_pickle=False`, and CIFAR-10 is read from its binary versi
 
 from __future__ import annotations
 
-import errno
 import gzip
 import os
 import re
@@ -38,7 +37,7 @@ from ganzoo.data.standard import (
     load_standard,
     standard_search_paths,
 )
-from ganzoo.errors import DataError, GanzooError, PluginError
+from ganzoo.errors import DataError, GanzooError, PluginError, check_no_link_loop
 
 if TYPE_CHECKING:
     from ganzoo.zoo.components import Catalog
@@ -93,28 +92,8 @@ def _labels_beside(images_file: Path) -> Path | None:
     return None
 
 
-def _check_no_loop(path: Path) -> None:
-    """A `--dataset` through a symbolic link loop is named as such; ``Path.exists`` would
-    say False, and the message would wrongly say the data set is missing."""
-    try:
-        os.stat(path)
-        return
-    except OSError as exc:
-        if exc.errno != errno.ELOOP:
-            return
-    looping = next((part for part in reversed([path, *path.parents])
-                    if _stat_errno(part) == errno.ELOOP), path)
-    raise DataError(f"--dataset {path}: {looping} is a symbolic link loop (it points to "
-                    f"{os.readlink(looping) if looping.is_symlink() else '?'}, which leads "
-                    "back to it); point it at the data set's file or folder")
-
-
-def _stat_errno(path: Path) -> int | None:
-    try:
-        os.stat(path)
-    except OSError as exc:
-        return exc.errno
-    return None
+def _check_dataset_link(path: Path) -> None:
+    check_no_link_loop(path, "--dataset", "point it at the data set's file or folder", DataError)
 
 
 #: IDX file names (train-images-idx3-ubyte[.gz]): such a file is read as IDX, so that a
@@ -126,7 +105,7 @@ def load_path(path: str | os.PathLike[str], split: str = "train") -> ImageData:
     """Load whatever `--dataset PATH` points at: IDX, numpy, CIFAR binary or image folder."""
     _check_split(split)
     p = Path(path).expanduser()
-    _check_no_loop(p)
+    _check_dataset_link(p)
     if not p.exists():
         raise DataError(
             f"{path}: no such file or folder; give an existing path or one of "
@@ -200,7 +179,7 @@ def open_dataset(catalog: Catalog, spec: str, split: str = "train") -> ImageData
     if not spec.strip():
         raise DataError("no data set given (an empty name); give a registered name "
                         f"({', '.join(catalog.names('dataset'))}) or a file or folder")
-    _check_no_loop(Path(spec))
+    _check_dataset_link(Path(spec))
     if not Path(spec).exists():
         from ganzoo.zoo.components import did_you_mean
 
