@@ -159,6 +159,15 @@ class _Session:
     def _stopped(self, code: int) -> bool:
         return self.stop_signal is not None or code in INTERRUPTED
 
+    def _give_up(self, job: Job, code: int, action: str, log: Path, interrupted: str) -> None:
+        """A child that did not get its job to the next state: stopped, or failed."""
+        if self._stopped(code):
+            self._set(job, "interrupted")
+            self.progress.done(job, interrupted)
+        else:
+            self._set(job, "failed", f"ganzoo {action} exited with {code}: {last_error(log)}")
+            self.progress.done(job, f"FAILED: {job.error}")
+
     def run_job(self, job: Job) -> None:
         """Take `job` from wherever its run folder is to scored (or to why it cannot be)."""
         if self.stop_signal is not None:
@@ -195,13 +204,7 @@ class _Session:
                 self.progress.done(job, f"diverged: {job.error}")
                 return
             if status.kind not in ("trained", "scored"):
-                if self._stopped(code):
-                    self._set(job, "interrupted")
-                    self.progress.done(job, "interrupted; the next bench resumes it")
-                else:
-                    self._set(job, "failed", f"ganzoo {action} exited with {code}: "
-                              f"{last_error(log)}")
-                    self.progress.done(job, f"FAILED: {job.error}")
+                self._give_up(job, code, action, log, "interrupted; the next bench resumes it")
                 return
         if status.kind != "scored":
             if self.stop_signal is not None:
@@ -211,13 +214,8 @@ class _Session:
             code = self._launch(job, "eval", self.options.eval_args(run_dir), log)
             status = inspect_run(run_dir, self.options.n)
             if status.kind != "scored":
-                if self._stopped(code):
-                    self._set(job, "interrupted")
-                    self.progress.done(job, "trained, not scored; the next bench scores it")
-                else:
-                    self._set(job, "failed", f"ganzoo eval exited with {code}: "
-                              f"{last_error(log)}")
-                    self.progress.done(job, f"FAILED: {job.error}")
+                self._give_up(job, code, "eval", log,
+                              "trained, not scored; the next bench scores it")
                 return
         with self.state.lock:
             job.eval = eval_record(status.eval or {})
