@@ -2,7 +2,9 @@
 
 Anything a user can cause (a typo, a missing file, a bad value) is raised as a
 `GanzooError`; the CLI prints its message on one line and exits with code 2.
-Everything else is a bug and keeps its traceback.
+Everything else is a bug and keeps its traceback. `check_no_link_loop` lives here, at
+the bottom of the package, because every path a user gives (data, run folders,
+outputs) needs the same message for a symbolic link loop.
 """
 
 from __future__ import annotations
