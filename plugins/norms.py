@@ -2,8 +2,12 @@
 
 - ``batch``: BatchNormalization (Ioffe & Szegedy 2015), DCGAN's choice (ganzoo's fused
   kernel, ganzoo.layers).
-- ``layer``: LayerNormalization over each example's features (Ba et al. 2016), the
-  drop-in replacement for BatchNorm in a critic that Gulrajani et al. 2017 recommend.
+- ``layer``: LayerNormalization (Ba et al. 2016) over the last axis: each example's
+  features, and for a convolution each position's channels (Keras' ``axis=-1``), with a
+  scale and offset per channel. Gulrajani et al. 2017 recommend layer normalization as
+  the drop-in replacement for BatchNorm in a critic; their code normalizes an example's
+  whole feature map (channels and positions) instead. Under mixed bfloat16 it computes in
+  float32, a chain of elementwise ops that bfloat16 hardware does not speed up.
 - ``spectral``: spectral normalization of every weight layer (Miyato et al. 2018): ganzoo's
   ``SpectralNormalization`` (ganzoo.engine.layers), one power iteration per training call
   and the gradient through sigma, as the paper has it.
