@@ -40,6 +40,7 @@ CATEGORIES = (
     ("ResizeNearest", "pooling, upsampling"),
     ("Relu", "activations"),
     ("leaky_re_lu", "activations"),
+    ("Elu", "activations"),
 )
 
 
