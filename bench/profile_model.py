@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from profile_step import op_events
 
 WARM_UP, PROFILED = 8, 12
 
@@ -29,7 +33,8 @@ CATEGORIES = (
     ("FusedBatchNorm", "batch normalization (and its gradients)"),
     ("batch_normalization", "batch normalization (and its gradients)"),
     # Layer normalization is a chain of elementwise ops and reductions; the plugins name
-    # their normalization layers "..._norm1", "..._norm2".
+    # their normalization layers "..._norm1", "..._norm2", "out_norm" (a batch norm's
+    # moving-average updates land here too: a few tenths of a millisecond).
     ("layer_normalization", "layer normalization (and its gradients)"),
     ("_norm", "layer normalization (and its gradients)"),
     ("MatMul", "dense layers"),
@@ -72,7 +77,6 @@ def main() -> None:
     tf = import_tensorflow()
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
-    from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     steps = WARM_UP + PROFILED
     p = plan.plan(args.model, catalog=ganzoo.catalog(),
@@ -101,26 +105,15 @@ def main() -> None:
         trace = Trace(logdir)
         b.gan.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[trace], verbose=0,
                   shuffle=False)
-        space = xplane_pb2.XSpace()
-        space.ParseFromString(next(Path(logdir).rglob("*.xplane.pb")).read_bytes())
+        events = list(op_events(logdir))
 
     totals: collections.Counter[str] = collections.Counter()
     by_name: collections.Counter[str] = collections.Counter()
-    for plane in space.planes:
-        if "host" not in plane.name.lower():
-            continue
-        names = {k: v.name for k, v in plane.event_metadata.items()}
-        for line in plane.lines:
-            for event in line.events:
-                name = names.get(event.metadata_id, "")
-                # Op events are "name:Type"; skip the executor's own ("Executor::Run", ...).
-                if ":" not in name or "::" in name or " " in name:
-                    continue
-                op_name, op_type = name.rsplit(":", 1)
-                what = category(op_name, op_type)
-                totals[what] += event.duration_ps / 1e9 / PROFILED
-                if args.names and args.names in what:
-                    by_name[name] += event.duration_ps / 1e9 / PROFILED
+    for op_name, op_type, ms in events:
+        what = category(op_name, op_type)
+        totals[what] += ms / PROFILED
+        if args.names and args.names in what:
+            by_name[f"{op_name}:{op_type}"] += ms / PROFILED
     print(f"{args.model} {' '.join(args.overrides)}: precision {b.policy}, "
           f"{p.images_per_step} images per generator step; {trace.seconds / PROFILED * 1e3:.0f} "
           "ms per step profiled (one inter-op thread)")

@@ -15,6 +15,7 @@ import argparse
 import collections
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,6 +44,27 @@ def category(name: str, op_type: str) -> str:
     return "other"
 
 
+def op_events(logdir: str) -> Iterator[tuple[str, str, float]]:
+    """(op name, op type, milliseconds) of every op TensorFlow's profiler traced into
+    `logdir` on the host; bench/profile_model.py reads its traces with this too."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(next(Path(logdir).rglob("*.xplane.pb")).read_bytes())
+    for plane in space.planes:
+        if "host" not in plane.name.lower():
+            continue
+        names = {k: v.name for k, v in plane.event_metadata.items()}
+        for line in plane.lines:
+            for event in line.events:
+                name = names.get(event.metadata_id, "")
+                # Op events are "name:Type"; skip the executor's own ("Executor::Run", ...).
+                if ":" not in name or "::" in name or " " in name:
+                    continue
+                op_name, op_type = name.rsplit(":", 1)
+                yield op_name, op_type, event.duration_ps / 1e9
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--layers", choices=("keras", "ganzoo"), default="ganzoo")
@@ -55,7 +77,6 @@ def main() -> None:
     tf = import_tensorflow()
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
-    from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     keras.mixed_precision.set_global_policy(args.policy)
     tutorial = Tutorial(load_images("fashion-mnist-10k"), BATCH, seed=0,
@@ -66,22 +87,11 @@ def main() -> None:
         tf.profiler.experimental.start(logdir)
         tutorial.train(PROFILED_STEPS, warm_up=False)
         tf.profiler.experimental.stop()
-        space = xplane_pb2.XSpace()
-        space.ParseFromString(next(Path(logdir).rglob("*.xplane.pb")).read_bytes())
+        events = list(op_events(logdir))
 
     totals: collections.Counter[str] = collections.Counter()
-    for plane in space.planes:
-        if "host" not in plane.name.lower():
-            continue
-        names = {k: v.name for k, v in plane.event_metadata.items()}
-        for line in plane.lines:
-            for event in line.events:
-                name = names.get(event.metadata_id, "")
-                # Op events are "name:Type"; skip the executor's own ("Executor::Run", ...).
-                if ":" not in name or "::" in name or " " in name:
-                    continue
-                op_name, op_type = name.rsplit(":", 1)
-                totals[category(op_name, op_type)] += event.duration_ps / 1e9 / PROFILED_STEPS
+    for op_name, op_type, ms in events:
+        totals[category(op_name, op_type)] += ms / PROFILED_STEPS
     print(f"{args.layers} layers, {args.policy}, batch {BATCH}: {unprofiled:.1f} ms per step "
           f"unprofiled ({BATCH / unprofiled * 1e3:.0f} images/s, one inter-op thread)")
     for what, ms in totals.most_common():
