@@ -3,7 +3,8 @@
 TensorFlow 2.21 prints C++ start-up notices (oneDNN, missing CUDA drivers) to
 file descriptor 2 before its logging is configured, ignoring
 ``TF_CPP_MIN_LOG_LEVEL``. ganzoo hides them while importing TensorFlow and while
-probing for GPUs; ``GANZOO_TF_LOGS=1`` shows them again.
+probing for GPUs, and drops Grappler's harmless "remapper failed" line while
+training (`without_grappler_notices`); ``GANZOO_TF_LOGS=1`` shows them again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -34,6 +36,58 @@ def _quiet_fd2() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def grappler_notice(line: bytes) -> bool:
+    """Grappler's "remapper failed" line: it declined one fusion, results are unaffected
+    (docs/DESIGN.md, "A harmless TensorFlow message")."""
+    return b"meta_optimizer.cc" in line and b"remapper failed" in line
+
+
+@contextlib.contextmanager
+def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
+    """Pass what is written to file descriptor 2 (C++ logs included) on line by line,
+    without the lines `drop` accepts. Everything is passed on by the time this exits."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (some notebooks, test runners)
+        yield
+        return
+    read_end, write_end = os.pipe()
+
+    def forward() -> None:
+        pending = b""
+        while chunk := os.read(read_end, 65536):
+            *lines, pending = (pending + chunk).split(b"\n")
+            kept = b"".join(line + b"\n" for line in lines if not drop(line))
+            with contextlib.suppress(OSError):  # keep draining: a full pipe would block
+                if kept:
+                    os.write(saved, kept)
+        if pending and not drop(pending):
+            with contextlib.suppress(OSError):
+                os.write(saved, pending)
+
+    thread = threading.Thread(target=forward, name="ganzoo-fd2-filter", daemon=True)
+    thread.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os.dup2(saved, 2)  # closes the pipe's last write end: the thread reads to the end
+        thread.join()
+        os.close(read_end)
+        os.close(saved)
+
+
+def without_grappler_notices() -> contextlib.AbstractContextManager[None]:
+    """`filtered_fd2` dropping `grappler_notice` lines, unless ``GANZOO_TF_LOGS=1``."""
+    if os.environ.get("GANZOO_TF_LOGS") == "1":
+        return contextlib.nullcontext()
+    return filtered_fd2(grappler_notice)
 
 
 def import_tensorflow() -> Any:

@@ -20,6 +20,7 @@ from ganzoo.artifacts.export import meta_for
 from ganzoo.artifacts.files import write_json
 from ganzoo.contract.visual import as_unit
 from ganzoo.data.pipeline import fingerprint, make_input_pipeline
+from ganzoo.engine.runtime import without_grappler_notices
 from ganzoo.training.plan import Plan
 from ganzoo.visual.context import build_context
 
@@ -212,8 +213,10 @@ def run_steps(p: Plan, b: Built, run_dir: Path, start_step: int, verbose: int | 
             dataset = make_input_pipeline(data, p.images_per_step, int(config["seed"]),
                                           bool(config["conditional"]), first, p.total_steps)
             dataset = distribute.shard_dataset(dataset, strategy)
-            gan.fit(dataset, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps,
-                    callbacks=callbacks, verbose=verbose, shuffle=False)
+            with without_grappler_notices():
+                gan.fit(dataset, initial_epoch=initial_epoch, epochs=epochs,
+                        steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,
+                        shuffle=False)
         checkpointer.save()  # no-op unless the loop ended between segments
     seconds = time.perf_counter() - start
     if config["strategy"] != "default":  # equal on every worker when replicas stayed in sync
