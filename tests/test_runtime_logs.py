@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import pytest
@@ -66,3 +67,23 @@ def test_logs_switch_shows_everything(monkeypatch: pytest.MonkeyPatch,
     with runtime.without_grappler_notices():
         os.write(2, NOTICE + b"\n")
     assert capfd.readouterr().err == ""
+
+
+def test_a_child_that_outlives_the_block_does_not_hold_it_up(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """A process started inside the block inherits the pipe: the block ends while the child
+    still runs, and the child's later lines still arrive."""
+    import subprocess
+
+    with runtime.filtered_fd2(runtime.grappler_notice):
+        child = subprocess.Popen([sys.executable, "-c",
+                                  "import os, time; time.sleep(5); "
+                                  "os.write(2, b'from the child\\n')"])
+    assert child.poll() is None
+    child.wait()
+    for _ in range(50):  # the filter's thread forwards the line soon after
+        err = capfd.readouterr().err
+        if err:
+            break
+        threading.Event().wait(0.1)
+    assert err == "from the child\n"

@@ -47,7 +47,8 @@ def grappler_notice(line: bytes) -> bool:
 @contextlib.contextmanager
 def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
     """Pass what is written to file descriptor 2 (C++ logs included) on line by line,
-    without the lines `drop` accepts. Everything is passed on by the time this exits."""
+    without the lines `drop` accepts. What this process wrote is passed on by the time
+    this exits (a child process still running goes on through the filter until it ends)."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
@@ -55,18 +56,23 @@ def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
         yield
         return
     read_end, write_end = os.pipe()
+    out = os.dup(saved)  # the thread's own: it may outlive this block (see below)
 
     def forward() -> None:
         pending = b""
-        while chunk := os.read(read_end, 65536):
-            *lines, pending = (pending + chunk).split(b"\n")
-            kept = b"".join(line + b"\n" for line in lines if not drop(line))
-            with contextlib.suppress(OSError):  # keep draining: a full pipe would block
-                if kept:
-                    os.write(saved, kept)
-        if pending and not drop(pending):
-            with contextlib.suppress(OSError):
-                os.write(saved, pending)
+        try:
+            while chunk := os.read(read_end, 65536):
+                *lines, pending = (pending + chunk).split(b"\n")
+                kept = b"".join(line + b"\n" for line in lines if not drop(line))
+                with contextlib.suppress(OSError):  # keep draining: a full pipe would block
+                    if kept:
+                        os.write(out, kept)
+            if pending and not drop(pending):
+                with contextlib.suppress(OSError):
+                    os.write(out, pending)
+        finally:
+            os.close(read_end)
+            os.close(out)
 
     thread = threading.Thread(target=forward, name="ganzoo-fd2-filter", daemon=True)
     thread.start()
@@ -77,10 +83,11 @@ def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
-        os.dup2(saved, 2)  # closes the pipe's last write end: the thread reads to the end
-        thread.join()
-        os.close(read_end)
+        os.dup2(saved, 2)  # closes our last write end: the thread reads to the end
         os.close(saved)
+        # A child process started meanwhile may still hold a write end; then the thread
+        # goes on forwarding its lines after this returns, rather than blocking here.
+        thread.join(timeout=1.0)
 
 
 def without_grappler_notices() -> contextlib.AbstractContextManager[None]:
