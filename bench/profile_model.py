@@ -68,20 +68,20 @@ def main() -> None:
     args = parser.parse_args()
 
     import ganzoo
-    from ganzoo.api import _fold_overrides
     from ganzoo.data.pipeline import make_input_pipeline
     from ganzoo.engine import distribute
     from ganzoo.engine.runtime import import_tensorflow
     from ganzoo.training import loop, plan
+    from ganzoo.zoo.config import parse_assignments
 
     tf = import_tensorflow()
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
 
     steps = WARM_UP + PROFILED
-    p = plan.plan(args.model, catalog=ganzoo.catalog(),
-                  overrides=_fold_overrides(args.overrides, steps=steps,
-                                            precision=args.precision))
+    overrides = {**parse_assignments(args.overrides), "steps": steps,
+                 "precision": args.precision}
+    p = plan.plan(args.model, catalog=ganzoo.catalog(), overrides=overrides)
     b = loop.build(p, distribute.make_strategy("default"))
     data = p.data
     dataset = make_input_pipeline(data, p.images_per_step, 0, bool(p.config["conditional"]),

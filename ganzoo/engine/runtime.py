@@ -17,15 +17,25 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 
-@contextlib.contextmanager
-def _quiet_fd2() -> Iterator[None]:
-    if os.environ.get("GANZOO_TF_LOGS") == "1":
-        yield
-        return
+def _tf_logs_shown() -> bool:
+    """``GANZOO_TF_LOGS=1``: TensorFlow's notices are wanted, so nothing is hidden."""
+    return os.environ.get("GANZOO_TF_LOGS") == "1"
+
+
+def _save_fd2() -> int | None:
+    """A copy of file descriptor 2 to restore later, or None where there is no real one
+    (some notebooks, test runners): then fd 2 is left alone."""
     try:
         sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (some notebooks, test runners)
+        return os.dup(2)
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _quiet_fd2() -> Iterator[None]:
+    saved = None if _tf_logs_shown() else _save_fd2()
+    if saved is None:
         yield
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -49,10 +59,8 @@ def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
     """Pass what is written to file descriptor 2 (C++ logs included) on line by line,
     without the lines `drop` accepts. What this process wrote is passed on by the time
     this exits (a child process still running goes on through the filter until it ends)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (some notebooks, test runners)
+    saved = _save_fd2()
+    if saved is None:
         yield
         return
     read_end, write_end = os.pipe()
@@ -92,7 +100,7 @@ def filtered_fd2(drop: Callable[[bytes], bool]) -> Iterator[None]:
 
 def without_grappler_notices() -> contextlib.AbstractContextManager[None]:
     """`filtered_fd2` dropping `grappler_notice` lines, unless ``GANZOO_TF_LOGS=1``."""
-    if os.environ.get("GANZOO_TF_LOGS") == "1":
+    if _tf_logs_shown():
         return contextlib.nullcontext()
     return filtered_fd2(grappler_notice)
 
