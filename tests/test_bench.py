@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from ganzoo.bench import Options, run_bench
 from ganzoo.bench import table as tbl
-from ganzoo.bench.state import BenchState, Job
+from ganzoo.bench.state import BenchState, Job, entry_changes
 from ganzoo.cli.bench import bench
 from ganzoo.errors import GanzooError
 
@@ -58,8 +58,10 @@ class FakeLauncher:
     """Writes the files `ganzoo run/resume/eval` would; `plans[(model, seed)]` picks a
     behaviour of `run`: ok, interrupt (exit 130), diverge (NaN), crash (exit 1)."""
 
-    def __init__(self, plans: dict[tuple[str, int], str] | None = None) -> None:
+    def __init__(self, plans: dict[tuple[str, int], str] | None = None,
+                 entries: dict[str, Any] | None = None) -> None:
         self.plans = plans or {}
+        self.entries = entries or {}  # the registry entry a run records, per model
         self.calls: list[tuple[str, str]] = []
         self.registries: list[str] = []
 
@@ -82,7 +84,9 @@ class FakeLauncher:
             _write(run_dir / "config.json", {"model": model, "seed": seed, "total_steps": 8,
                                              "data": {"name": "fmnist-10k"},
                                              "precision": "float32",
-                                             "tensorflow_version": "9.9", "keras_version": "3.x"})
+                                             "tensorflow_version": "9.9", "keras_version": "3.x",
+                                             **({"entry": self.entries[model]}
+                                                if model in self.entries else {})})
             how = self.plans.get((model, seed), "ok")
             if how == "interrupt":
                 _write(run_dir / "summary.json",
@@ -269,6 +273,85 @@ def test_a_removed_run_folder_is_redone_without_its_old_figures(
     job = json.loads((bench_dir(tmp_path) / "bench.json").read_text())["jobs"]["dcgan-s0"]
     assert [s["seconds"] for s in job["train"]] == [40.0]
     assert "| 45 |" in (bench_dir(tmp_path) / "leaderboard.md").read_text()  # 40 s + 5 s eval
+
+
+ENTRY = {"description": "d", "notes": "n", "dataset": "fashion-mnist-10k",
+         "components": {"generator": "dcgan", "discriminator": "dcgan", "loss": "nsgan",
+                        "penalties": [], "visualizers": ["grid"]},
+         "defaults": {"lr_d": 0.0002, "epochs": 25}}
+
+
+def changed(entry: dict[str, Any], **parts: Any) -> dict[str, Any]:
+    out = json.loads(json.dumps(entry))
+    for key, value in parts.items():
+        out[key] = {**out[key], **value} if isinstance(value, dict) else value
+    return out
+
+
+def test_entry_changes_name_each_changed_slot_default_and_data_set() -> None:
+    assert entry_changes(ENTRY, changed(ENTRY, notes="other prose", description="x")) == []
+    assert entry_changes(ENTRY, changed(ENTRY, defaults={"lr_d": 0.0001})) == [
+        "lr_d 0.0002 -> 0.0001"]
+    new = changed(ENTRY, components={"loss": "hinge"}, dataset="mnist",
+                  defaults={"ema": 0.999})
+    assert entry_changes(ENTRY, new) == ["loss 'nsgan' -> 'hinge'",
+                                         "dataset 'fashion-mnist-10k' -> 'mnist'",
+                                         "ema None -> 0.999"]
+    as_tuples = changed(ENTRY, components={"visualizers": ("grid",)})
+    assert entry_changes(ENTRY, as_tuples) == []  # JSON has no tuples: lists compare equal
+
+
+def test_a_run_of_other_defaults_is_moved_aside_and_redone(tmp_path: Path) -> None:
+    old, new = ENTRY, changed(ENTRY, defaults={"lr_d": 0.0001})
+    go(tmp_path, FakeLauncher(entries={"dcgan": old}), models=["dcgan", "gan"], seeds=[0],
+       entries={"dcgan": old, "gan": old})
+    runs = bench_dir(tmp_path) / "runs"
+    again = FakeLauncher(entries={"dcgan": new})
+    result = go(tmp_path, again, models=["dcgan", "gan"], seeds=[0],
+                entries={"dcgan": new, "gan": new})
+    # dcgan's run recorded the old entry: redone; gan's fake run recorded none: kept
+    assert again.calls == [("run", "dcgan-s0"), ("eval", "dcgan-s0")]
+    assert sorted(p.name for p in runs.iterdir()) == ["dcgan-s0", "dcgan-s0.stale-1", "gan-s0"]
+    kept = json.loads((runs / "dcgan-s0.stale-1" / "config.json").read_text())
+    assert kept["entry"]["defaults"]["lr_d"] == 0.0002 and (
+        runs / "dcgan-s0.stale-1" / "eval.json").is_file()  # moved whole, nothing lost
+    assert any("dcgan's entry changed since this run (lr_d 0.0002 -> 0.0001): its folder "
+               f"moved to {runs / 'dcgan-s0.stale-1'}" in ln for ln in result.lines)
+    job = json.loads((bench_dir(tmp_path) / "bench.json").read_text())["jobs"]["dcgan-s0"]
+    assert [a["changed"] for a in job["set_aside"]] == [["lr_d 0.0002 -> 0.0001"]]
+    assert [a["action"] for a in job["attempts"]] == ["run", "eval", "run", "eval"]
+    assert len(job["train"]) == 1  # the old run's figures went with its folder
+
+    prose = FakeLauncher()  # the notes of an entry are not what a run trains
+    go(tmp_path, prose, models=["dcgan"], seeds=[0],
+       entries={"dcgan": changed(new, notes="measured again")})
+    assert prose.calls == []
+    third = FakeLauncher(entries={"dcgan": old})  # and back: a second folder is kept too
+    go(tmp_path, third, models=["dcgan"], seeds=[0], entries={"dcgan": old})
+    assert (runs / "dcgan-s0.stale-2").is_dir() and third.calls[0] == ("run", "dcgan-s0")
+
+
+def test_the_command_compares_run_folders_with_the_registry(tmp_path: Path) -> None:
+    """The entries come from the registry as `ganzoo run` plans it: a scored run of the
+    current entry is skipped, one of an older entry is moved aside and trained again."""
+    from ganzoo.api import catalog
+    from ganzoo.training.plan import plan
+
+    current = plan("dcgan", catalog=catalog(), overrides={"steps": 8}).entry
+    runs = Path("b/runs")
+    for name, entry in (("dcgan-s0", current),
+                        ("dcgan-s1", changed(current, defaults={"lr_d": 0.001}))):
+        _write(runs / name / "config.json", {"model": "dcgan", "seed": int(name[-1]),
+                                             "entry": entry})
+        _write(runs / name / "summary.json", summary())
+        _write(runs / name / "eval.json", eval_json(5.0, n=100))
+    launcher = FakeLauncher()
+    result = invoke("dcgan", "--seeds", "0", "1", "--out", "b", "--steps", "8", "--n", "100",
+                    launcher=launcher)
+    assert result.exit_code == 0, result.output
+    assert launcher.calls == [("run", "dcgan-s1"), ("eval", "dcgan-s1")]
+    assert "(lr_d 0.001 -> 0.0002)" in result.output
+    assert (runs / "dcgan-s1.stale-1" / "eval.json").is_file()
 
 
 def test_failed_jobs_are_retried_and_diverged_ones_are_not(tmp_path: Path) -> None:

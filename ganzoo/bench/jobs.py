@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,16 @@ from typing import Any
 
 from ganzoo.artifacts.runs import locked
 from ganzoo.bench.launch import INTERRUPTED, Launcher, SubprocessLauncher, last_error
-from ganzoo.bench.state import BenchState, Job, Options, eval_record, inspect_run, now
+from ganzoo.bench.state import (
+    BenchState,
+    Job,
+    Options,
+    entry_changes,
+    eval_record,
+    inspect_run,
+    now,
+    read_json,
+)
 from ganzoo.errors import GanzooError
 
 Echo = Callable[[str], None]
@@ -100,6 +109,10 @@ class Progress:
             self.running[job.id] = time.monotonic()
             self._say(job, what)
 
+    def note(self, job: Job, text: str) -> None:
+        with self._lock:
+            self._say(job, text)
+
     def done(self, job: Job, text: str) -> None:
         with self._lock:
             since = self.running.pop(job.id, None)
@@ -132,9 +145,11 @@ class _Session:
     """One invocation: the state, the launcher, the stop flag, and the job steps."""
 
     def __init__(self, state: BenchState, options: Options, launcher: Launcher,
-                 parallel: int, progress: Progress) -> None:
+                 parallel: int, progress: Progress,
+                 entries: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.state, self.options, self.launcher = state, options, launcher
         self.parallel, self.progress = parallel, progress
+        self.entries = entries or {}
         self.stop_signal: int | None = None
 
     def _paths(self, job: Job) -> tuple[Path, Path]:
@@ -168,11 +183,37 @@ class _Session:
             self._set(job, "failed", f"ganzoo {action} exited with {code}: {last_error(log)}")
             self.progress.done(job, f"FAILED: {job.error}")
 
+    def _set_aside_if_stale(self, job: Job, run_dir: Path) -> None:
+        """A run of other defaults than the model's entry has now would mix two settings
+        in one row: its folder is moved aside (kept, not deleted) and the job redone."""
+        want = self.entries.get(job.model)
+        had = (read_json(run_dir / "config.json") or {}).get("entry")
+        if want is None or not isinstance(had, dict):
+            return  # nothing to compare (a run from before config.json kept its entry)
+        changed = entry_changes(had, want)
+        if not changed:
+            return
+        number = 1
+        while (target := run_dir.with_name(f"{run_dir.name}.stale-{number}")).exists():
+            number += 1
+        try:
+            run_dir.rename(target)
+        except OSError as exc:
+            raise GanzooError(f"{run_dir} ran with other defaults than {job.model}'s entry "
+                              f"has now ({'; '.join(changed)}) and cannot be moved aside: "
+                              f"{exc.strerror}; move or delete it yourself") from None
+        with self.state.lock:
+            job.set_aside.append({"folder": str(target), "changed": changed, "when": now()})
+            self.state.save()
+        self.progress.note(job, f"{job.model}'s entry changed since this run "
+                                f"({'; '.join(changed)}): its folder moved to {target}")
+
     def run_job(self, job: Job) -> None:
         """Take `job` from wherever its run folder is to scored (or to why it cannot be)."""
         if self.stop_signal is not None:
             return
         run_dir, log = self._paths(job)
+        self._set_aside_if_stale(job, run_dir)
         status = inspect_run(run_dir, self.options.n)
         with self.state.lock:
             if status.kind == "new":  # a removed run folder is redone: its old figures go
@@ -264,11 +305,14 @@ def _forward_signals(session: _Session, echo: Echo) -> Iterator[None]:
 def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int],
               options: Options, *, parallel: int = 1, reference: str | None = None,
               launcher: Launcher | None = None, echo: Echo = _print,
-              command: str = "") -> BenchResult:
+              command: str = "",
+              entries: Mapping[str, Mapping[str, Any]] | None = None) -> BenchResult:
     """Run every (model, seed) job that is not scored yet, then write the leaderboard.
 
     `launcher` runs one ``ganzoo`` command (default: a child process); `command` is the
-    bench's own command line, recorded in the protocol.
+    bench's own command line, recorded in the protocol. `entries` (from `check_models`)
+    are the models' registry entries as their runs will record them: a run folder that
+    recorded another is moved aside and its job redone.
     """
     from ganzoo.bench import table
 
@@ -285,7 +329,8 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
         state.sessions.append(session_record)
         state.save()
         progress = Progress(jobs, parallel, echo)
-        session = _Session(state, options, launcher or SubprocessLauncher(), parallel, progress)
+        session = _Session(state, options, launcher or SubprocessLauncher(), parallel, progress,
+                           entries)
         echo(f"bench: {len(models)} models x {len(seeds)} seeds = {len(jobs)} jobs in "
              f"{bench_dir} ({parallel} at a time)")
         with _forward_signals(session, echo), ThreadPoolExecutor(parallel) as pool:
@@ -309,10 +354,11 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
 
 
 def check_models(models: list[str], catalog: Any, dataset: str | None,
-                 overrides: dict[str, Any]) -> None:
+                 overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Plan every model as its child will (no TensorFlow): each mistake shows now, not in
-    a child process hours later."""
+    a child process hours later. Returns each model's entry as its runs record it in
+    ``config.json`` (adapted to point data where the data are points)."""
     from ganzoo.training.plan import plan
 
-    for model in models:
-        plan(model, catalog=catalog, dataset=dataset, overrides=overrides)
+    return {model: plan(model, catalog=catalog, dataset=dataset, overrides=overrides).entry
+            for model in models}

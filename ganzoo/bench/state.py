@@ -5,7 +5,9 @@ folder says whether it still has to be trained (``config.json`` absent), resumed
 finished ``summary.json``), scored (no ``eval.json`` of the bench's protocol) or nothing
 at all. ``bench.json`` adds what the folders cannot say (process wall clocks, the
 parallelism each attempt ran under, failures) and pins the options: a bench directory
-measured under one protocol must not silently mix in jobs of another.
+measured under one protocol must not silently mix in jobs of another. The registry is
+checked the same way, run by run: a run folder whose ``config.json`` records other
+components or defaults than the model's entry has now is stale (see `entry_changes`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as _dt
 import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,30 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
 
+#: the parts of a registry entry that decide what a run trains (its prose does not)
+TRAINED_KEYS = ("components", "dataset", "defaults")
+
+
+def trained_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What of a registry entry a run's figures depend on, JSON-normalised (tuples become
+    lists, as in the ``config.json`` it is compared with)."""
+    return json.loads(json.dumps({key: entry.get(key) for key in TRAINED_KEYS}))
+
+
+def entry_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """'slot OLD -> NEW' for every component, default and data set that differs between
+    the entry a run recorded and the entry of now; [] when the run is still current."""
+    old, new = trained_entry(old), trained_entry(new)
+    changes = []
+    for key in TRAINED_KEYS:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += differences(a, b)
+        elif a != b:
+            changes.append(f"{key} {a!r} -> {b!r}")
+    return changes
+
+
 def job_id(model: str, seed: int) -> str:
     """The job's name, also its run folder's and log's: MODEL-sSEED, safe as a file name."""
     return f"{re.sub(r'[^A-Za-z0-9._-]', '_', model)}-s{seed}"
@@ -99,6 +126,9 @@ class Job:
     #: the scored figures and protocol of eval.json, once scored
     eval: dict[str, Any] | None = None
     error: str | None = None
+    #: run folders moved aside because the model's registry entry changed since they
+    #: ran: where each went, what changed, when
+    set_aside: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -87,8 +87,10 @@ running jobs to checkpoint; a second Ctrl-C stops them at once). Scored jobs are
 skipped, interrupted runs continue with `ganzoo resume`, finished runs without a
 score are scored, failed jobs are tried again; runs that diverged (NaN) are not, since
 they would diverge again. Other --dataset/--steps/--epochs/--set/--precision/--n
-values for the same BENCH_DIR are refused: use a new --out. More models or seeds may
-be added to a BENCH_DIR; the table shows the ones named.
+values for the same BENCH_DIR are refused: use a new --out. A run whose model's
+registry defaults or components changed since it ran is moved aside (runs/MODEL-sS.stale-N)
+and trained again. More models or seeds may be added to a BENCH_DIR; the table shows the
+ones named.
 
 \b
 Example (docs/ZOO.md):
@@ -161,7 +163,7 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
                                         ("precision", precision)) if v is not None})
     if epochs is not None:
         overrides["steps"] = 0
-    check_models(models, cat, dataset, {**overrides, "seed": seeds[0]})
+    entries = check_models(models, cat, dataset, {**overrides, "seed": seeds[0]})
     if dataset is not None and dataset not in cat.components["dataset"] and Path(dataset).exists():
         dataset = str(Path(dataset).resolve())  # children and later benches find it anyway
     options = Options(dataset=dataset, steps=steps, epochs=epochs,
@@ -176,5 +178,5 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
                *(["--jobs", str(parallel)] if parallel != 1 else [])]
     result = run_bench(bench_dir, models, seeds, options, parallel=parallel,
                        reference=reference, launcher=obj.get("bench_launcher"),
-                       echo=click.echo, command=shlex.join(command))
+                       echo=click.echo, command=shlex.join(command), entries=entries)
     return result.exit_code
