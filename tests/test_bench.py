@@ -331,6 +331,35 @@ def test_a_run_of_other_defaults_is_moved_aside_and_redone(tmp_path: Path) -> No
     assert (runs / "dcgan-s0.stale-2").is_dir() and third.calls[0] == ("run", "dcgan-s0")
 
 
+def test_a_stale_run_that_cannot_be_moved_fails_its_job_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = ENTRY, changed(ENTRY, defaults={"lr_d": 0.0001})
+    go(tmp_path, FakeLauncher(entries={"dcgan": old, "gan": old}), models=["dcgan", "gan"],
+       seeds=[0], entries={"dcgan": old, "gan": old})
+    real_rename = Path.rename
+
+    def refuse(self: Path, target: Any) -> Path:
+        if self.name == "dcgan-s0":
+            raise PermissionError(13, "Permission denied")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    again = FakeLauncher(entries={"dcgan": new, "gan": new})
+    result = go(tmp_path, again, models=["dcgan", "gan"], seeds=[0],
+                entries={"dcgan": new, "gan": new})
+    runs = bench_dir(tmp_path) / "runs"
+    job = json.loads((bench_dir(tmp_path) / "bench.json").read_text())["jobs"]["dcgan-s0"]
+    assert job["state"] == "failed"
+    assert job["error"] == (f"{runs / 'dcgan-s0'} ran with other defaults than dcgan's entry "
+                            "has now (lr_d 0.0002 -> 0.0001) and cannot be moved aside: "
+                            "Permission denied; move or delete it yourself")
+    failed = [ln for ln in result.lines if "FAILED" in ln]
+    assert len(failed) == 1 and "internal error" not in failed[0] and "traceback" not in failed[0]
+    # the run folder is untouched and the other model went on (its stale run moved aside)
+    assert json.loads((runs / "dcgan-s0" / "config.json").read_text())["entry"] == old
+    assert again.calls == [("run", "gan-s0"), ("eval", "gan-s0")]
+
+
 def test_the_command_compares_run_folders_with_the_registry(tmp_path: Path) -> None:
     """The entries come from the registry as `ganzoo run` plans it: a scored run of the
     current entry is skipped, one of an older entry is moved aside and trained again."""

@@ -264,9 +264,13 @@ class _Session:
         self.progress.done(job, f"done: {summary_text(job)}")
 
     def safe_run_job(self, job: Job) -> None:
-        """A bug in one job's bookkeeping is recorded and shown, and the others go on."""
+        """A job that cannot go on is recorded and shown, and the others go on: a
+        GanzooError with its one line, a bug in the bookkeeping with its traceback logged."""
         try:
             self.run_job(job)
+        except GanzooError as exc:  # a state the user can fix, said in its own words
+            self._set(job, "failed", str(exc))
+            self.progress.done(job, f"FAILED: {job.error}")
         except Exception as exc:
             _, log = self._paths(job)
             log.parent.mkdir(parents=True, exist_ok=True)
