@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from ganzoo.bench import Options, run_bench
 from ganzoo.bench import table as tbl
-from ganzoo.bench.state import BenchState, Job, entry_changes
+from ganzoo.bench.launch import THREAD_VARS, child_env, thread_env
+from ganzoo.bench.state import SPANNED, BenchState, Job, entry_changes
 from ganzoo.cli.bench import bench
 from ganzoo.errors import GanzooError
 
@@ -409,7 +410,11 @@ def test_other_options_for_the_same_folder_are_refused(tmp_path: Path) -> None:
     assert more.calls == [("run", "dcgan-s1"), ("eval", "dcgan-s1")]
 
 
-def test_progress_lines_and_parallel_jobs(tmp_path: Path) -> None:
+def test_progress_lines_and_parallel_jobs(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr("ganzoo.bench.launch.os.cpu_count", lambda: 4)
     launcher = FakeLauncher()
     result = go(tmp_path, launcher, parallel=2)
     starts = [ln for ln in result.lines if ": training" in ln]
@@ -422,7 +427,105 @@ def test_progress_lines_and_parallel_jobs(tmp_path: Path) -> None:
     state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
     assert {a["jobs"] for j in state["jobs"].values() for a in j["attempts"]} == {2}
     md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
-    assert "parallel jobs**: 2 (wall times of parallel jobs are not comparable)" in md
+    assert ("parallel jobs**: 2 (wall times of parallel jobs are not comparable); "
+            "TF\\_NUM\\_INTRAOP\\_THREADS 2 in each") in md
+    assert state["sessions"][0]["threads"] == {"TF_NUM_INTRAOP_THREADS": "2",
+                                               "TF_NUM_INTEROP_THREADS": "1"}
+
+
+def test_parallel_children_share_the_cores_unless_the_user_sized_the_pools() -> None:
+    assert thread_env(1, {}, cpus=2) == {}
+    assert thread_env(2, {}, cpus=2) == {"TF_NUM_INTRAOP_THREADS": "1",
+                                         "TF_NUM_INTEROP_THREADS": "1"}
+    assert thread_env(3, {}, cpus=16)["TF_NUM_INTRAOP_THREADS"] == "5"
+    assert thread_env(4, {}, cpus=2)["TF_NUM_INTRAOP_THREADS"] == "1"  # never 0
+    assert thread_env(2, {"TF_NUM_INTEROP_THREADS": "2"}, cpus=8) == {}
+    env = child_env({"TF_NUM_INTRAOP_THREADS": "3"})
+    assert env["TF_NUM_INTRAOP_THREADS"] == "3" and env["PYTHONUNBUFFERED"] == "1"
+
+
+# -- sessions: wall times pair within one -----------------------------------------------
+
+
+SESSIONS = [{"started": "2026-01-01T10:00:00Z"}, {"started": "2026-01-02T10:00:00Z"}]
+
+
+def test_a_job_knows_the_session_that_trained_it() -> None:
+    def job(*attempts: dict[str, Any]) -> Job:
+        return Job("gan", 0, attempts=list(attempts))
+
+    assert job({"action": "run", "session": 1}).timing_session(SESSIONS) == 1
+    # bench.json from before attempts said their session: read from the start times
+    assert job({"action": "run", "started": "2026-01-01T11:00:00Z"},
+               {"action": "eval", "started": "2026-01-02T12:00:00Z"}
+               ).timing_session(SESSIONS) == 0  # scoring elsewhere does not matter
+    assert job({"action": "run", "started": "2026-01-01T11:00:00Z"},
+               {"action": "resume", "started": "2026-01-02T12:00:00Z"}
+               ).timing_session(SESSIONS) == SPANNED
+    assert job().timing_session(SESSIONS) is None  # trained outside the bench
+    assert job({"action": "run", "started": "2025-12-31T00:00:00Z"}
+               ).timing_session(SESSIONS) is None  # before any session: unknown
+    assert Job("dcgan", 3, session=1).id == "dcgan-s3-t2"
+
+
+def test_time_ratio_pairs_within_a_session_and_a_timing_run_supplies_the_pair() -> None:
+    """Seed 0's gan trained beside dcgan (session 0); seed 0's lsgan in session 1 on a
+    machine twice as slow, where dcgan was trained again (the timing run)."""
+    results = {"dcgan": [{"seed": 0, "session": 0, "frechet_distance": 12.0,
+                          "wall_seconds": 100.0}],
+               "gan": [{"seed": 0, "session": 0, "frechet_distance": 13.0,
+                        "wall_seconds": 50.0}],
+               "lsgan": [{"seed": 0, "session": 1, "frechet_distance": 14.0,
+                          "wall_seconds": 300.0}],
+               "wgan": [{"seed": 0, "session": 2, "frechet_distance": 15.0,
+                         "wall_seconds": 80.0}],
+               "dragan": [{"seed": 0, "session": SPANNED, "frechet_distance": 15.0,
+                           "wall_seconds": 80.0}]}
+    timing = [{"seed": 0, "session": 1, "frechet_distance": 11.0, "wall_seconds": 200.0}]
+    rows = {r["model"]: r for r in tbl.rows(results, "dcgan", timing)}
+    assert rows["gan"]["time_ratio"] == pytest.approx(0.5)
+    assert rows["lsgan"]["time_ratio"] == pytest.approx(1.5)  # 300 / 200, not 300 / 100
+    assert rows["wgan"]["time_ratio"] is None  # no dcgan in session 2: no ratio at all
+    assert rows["dragan"]["time_ratio"] is None  # resumed across sessions
+    assert rows["dcgan"]["frechet_distance"] == (12.0, None)  # the timing run is not a seed
+    assert rows["lsgan"]["fd_ratio"] == pytest.approx(14.0 / 12.0)
+    assert tbl.rows(results, "dcgan")[2]["time_ratio"] is None  # without the timing run
+
+
+def test_a_seed_finished_in_another_session_retrains_the_reference_for_timing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    go(tmp_path, FakeLauncher(), seeds=[0])  # session 1: dcgan 100 s, gan 50 s
+    monkeypatch.setitem(SECONDS, "dcgan", 200.0)  # session 2: a machine twice as slow
+    monkeypatch.setitem(SECONDS, "lsgan", 150.0)
+    second = FakeLauncher()
+    result = go(tmp_path, second, models=("dcgan", "gan", "lsgan"), seeds=[0])
+    assert result.exit_code == 0
+    assert second.calls == [("run", "dcgan-s0"), ("eval", "dcgan-s0"),
+                            ("run", "lsgan-s0"), ("eval", "lsgan-s0")]
+    assert (bench_dir(tmp_path) / "runs" / "dcgan-s0-t2" / "summary.json").is_file()
+    assert any("dcgan trained again first for seed(s) 0" in ln for ln in result.lines)
+    assert any(ln.startswith("[1/4] dcgan seed 0 (timing run, session 2): training")
+               for ln in result.lines)
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| dcgan | 1/1 | 10.0 | 1.000 | 0.50 | 0.25 | 105 |" in md  # its own job's figures
+    assert "| 0.52 |" in md  # gan: 55 / 105, session 1
+    assert "| 0.76 |" in md  # lsgan: 155 / 205, session 2; not 155 / 105 = 1.48
+    assert "timing runs**: dcgan seed 0 trained again in session 2 of 2" in md
+    assert "same seed trained in the same session" in md
+    third = FakeLauncher()  # nothing left to train: no timing run either
+    assert go(tmp_path, third, models=("dcgan", "gan", "lsgan"), seeds=[0]).exit_code == 0
+    assert third.calls == []
+    resumed = FakeLauncher({("wgan", 0): "interrupt"})
+    go(tmp_path, resumed, models=("dcgan", "wgan"), seeds=[0])
+    assert resumed.calls[:2] == [("run", "dcgan-s0"), ("eval", "dcgan-s0")]
+    finish = FakeLauncher()  # wgan only resumes here: a timing run could not pair with it
+    go(tmp_path, finish, models=("dcgan", "wgan"), seeds=[0])
+    assert finish.calls == [("resume", "wgan-s0"), ("eval", "wgan-s0")]
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| wgan | 1/1 | 1.0 | 0.100 | 0.50 | 0.25 | 19 | 100 | 0.10 | – |" in md
+    assert "time / dcgan is – where no run of the model has a dcgan run" in md
+    assert "a run resumed in another session has none" in (
+        bench_dir(tmp_path) / "leaderboard.html").read_text()
 
 
 def test_ctrl_c_stops_after_the_running_job_and_the_table_is_still_written(

@@ -5,6 +5,10 @@ an early look at the table covers every model), on `parallel` worker threads, ea
 driving child processes through a `Launcher`. ``bench.json`` is saved after every
 step of every job, so killing the bench at any moment loses at most the child that
 was running, and that child's run folder is resumed next time.
+
+Wall times compare only within one session (one machine). When a seed's reference job
+ran in an earlier session and other jobs of that seed train in this one, the reference
+is trained again first, as a timing run, so that their time ratios have a pair.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.artifacts.runs import locked
-from ganzoo.bench.launch import INTERRUPTED, Launcher, SubprocessLauncher, last_error
+from ganzoo.bench.launch import (
+    INTERRUPTED,
+    THREAD_VARS,
+    Launcher,
+    SubprocessLauncher,
+    last_error,
+    thread_env,
+)
 from ganzoo.bench.state import (
     BenchState,
     Job,
@@ -100,9 +111,8 @@ class Progress:
 
     def _say(self, job: Job, text: str) -> None:
         width = len(str(len(self.index)))
-        self.echo(f"[{self.index[job.id]:>{width}}/{len(self.index)}] {job.model} seed "
-                  f"{job.seed}: {text}  (elapsed {clock(time.monotonic() - self.start)}, "
-                  f"eta {self.eta()})")
+        self.echo(f"[{self.index[job.id]:>{width}}/{len(self.index)}] {job.label}: {text}  "
+                  f"(elapsed {clock(time.monotonic() - self.start)}, eta {self.eta()})")
 
     def started(self, job: Job, what: str) -> None:
         with self._lock:
@@ -146,10 +156,12 @@ class _Session:
 
     def __init__(self, state: BenchState, options: Options, launcher: Launcher,
                  parallel: int, progress: Progress,
-                 entries: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 entries: Mapping[str, Mapping[str, Any]] | None = None,
+                 index: int = 0) -> None:
         self.state, self.options, self.launcher = state, options, launcher
         self.parallel, self.progress = parallel, progress
         self.entries = entries or {}
+        self.index = index  # this session's place in bench.json's "sessions"
         self.stop_signal: int | None = None
 
     def _paths(self, job: Job) -> tuple[Path, Path]:
@@ -167,7 +179,8 @@ class _Session:
         with self.state.lock:
             job.attempts.append({"action": action, "exit_code": code,
                                  "seconds": round(time.monotonic() - start, 2),
-                                 "jobs": self.parallel, "started": started})
+                                 "jobs": self.parallel, "started": started,
+                                 "session": self.index})
             self.state.save()
         return code
 
@@ -183,14 +196,44 @@ class _Session:
             self._set(job, "failed", f"ganzoo {action} exited with {code}: {last_error(log)}")
             self.progress.done(job, f"FAILED: {job.error}")
 
-    def _set_aside_if_stale(self, job: Job, run_dir: Path) -> None:
-        """A run of other defaults than the model's entry has now would mix two settings
-        in one row: its folder is moved aside (kept, not deleted) and the job redone."""
+    def _stale(self, job: Job, run_dir: Path) -> list[str]:
+        """What changed in the model's entry since `run_dir` ran; [] when nothing did or
+        there is nothing to compare (no run, or one from before config.json kept its
+        entry)."""
         want = self.entries.get(job.model)
         had = (read_json(run_dir / "config.json") or {}).get("entry")
         if want is None or not isinstance(had, dict):
-            return  # nothing to compare (a run from before config.json kept its entry)
-        changed = entry_changes(had, want)
+            return []
+        return entry_changes(had, want)
+
+    def trains_whole(self, job: Job) -> bool:
+        """Whether `run_job` will train `job` from its first step in this session (a
+        resumed run spans two sessions, so no timing run gives it a pair)."""
+        run_dir, _ = self._paths(job)
+        return bool(self._stale(job, run_dir)) or inspect_run(run_dir, self.options.n
+                                                              ).kind == "new"
+
+    def timing_runs(self, models: Sequence[str], seeds: Sequence[int],
+                    reference: str | None) -> dict[int, Job]:
+        """Per seed, the timing run this session needs: the reference trained again here
+        when its job of that seed trained elsewhere and another model's trains here."""
+        if reference is None or reference not in models:
+            return {}
+        out = {}
+        for seed in seeds:
+            ref = self.state.job(reference, seed)
+            run_dir, _ = self._paths(ref)
+            if self._stale(ref, run_dir) or inspect_run(run_dir, self.options.n).kind in (
+                    "new", "partial"):
+                continue  # the reference trains in this session, beside the others
+            if any(self.trains_whole(self.state.job(m, seed)) for m in models if m != reference):
+                out[seed] = self.state.timing_job(reference, seed, self.index)
+        return out
+
+    def _set_aside_if_stale(self, job: Job, run_dir: Path) -> None:
+        """A run of other defaults than the model's entry has now would mix two settings
+        in one row: its folder is moved aside (kept, not deleted) and the job redone."""
+        changed = self._stale(job, run_dir)
         if not changed:
             return
         number = 1
@@ -320,6 +363,8 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
     """
     from ganzoo.bench import table
 
+    if reference is None and table.DEFAULT_REFERENCE in models:
+        reference = table.DEFAULT_REFERENCE
     bench_dir = Path(bench_dir).resolve()  # children and logs get paths valid from anywhere
     try:
         bench_dir.mkdir(parents=True, exist_ok=True)
@@ -327,16 +372,27 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
         raise GanzooError(f"cannot create bench folder {bench_dir}: {exc.strerror}") from None
     with locked(bench_dir):
         state = BenchState.open(bench_dir, options)
-        jobs = [state.job(model, seed) for seed in seeds for model in models]
+        threads = thread_env(parallel)
         session_record = {"started": now(), "jobs": parallel, "models": list(models),
-                          "seeds": list(seeds), "command": command, "machine": machine()}
+                          "seeds": list(seeds), "command": command, "machine": machine(),
+                          "threads": {var: threads.get(var, os.environ.get(var))
+                                      for var in THREAD_VARS}}
         state.sessions.append(session_record)
+        session = _Session(state, options, launcher or SubprocessLauncher(extra_env=threads),
+                           parallel, Progress([], parallel, echo), entries,
+                           index=len(state.sessions) - 1)
+        timing = session.timing_runs(models, seeds, reference)
+        jobs = [job for seed in seeds
+                for job in ([timing[seed]] if seed in timing else [])
+                + [state.job(model, seed) for model in models]]
         state.save()
-        progress = Progress(jobs, parallel, echo)
-        session = _Session(state, options, launcher or SubprocessLauncher(), parallel, progress,
-                           entries)
-        echo(f"bench: {len(models)} models x {len(seeds)} seeds = {len(jobs)} jobs in "
-             f"{bench_dir} ({parallel} at a time)")
+        session.progress = Progress(jobs, parallel, echo)
+        echo(f"bench: {len(models)} models x {len(seeds)} seeds = {len(models) * len(seeds)} "
+             f"jobs in {bench_dir} ({parallel} at a time)")
+        if timing:
+            echo(f"bench: {reference} trained again first for seed(s) "
+                 f"{', '.join(map(str, timing))}: its job of that seed ran in another session, "
+                 "and wall times compare only within one")
         with _forward_signals(session, echo), ThreadPoolExecutor(parallel) as pool:
             pending = {pool.submit(session.safe_run_job, job) for job in jobs}
             while pending:  # a timeout, so that signal handlers run promptly

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -32,10 +32,29 @@ class Launcher(Protocol):
     def __call__(self, args: Sequence[str], log: Path) -> int: ...
 
 
-def child_env() -> dict[str, str]:
+#: TensorFlow's thread-pool sizes, read from the environment when it starts
+THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def thread_env(parallel: int, environ: Mapping[str, str] | None = None,
+               cpus: int | None = None) -> dict[str, str]:
+    """Thread-pool sizes for `parallel` children at once: the cores shared out (each child
+    gets cpus // parallel for its ops, one for running ops side by side), since N children
+    that each size their pools for every core oversubscribe the CPU. Nothing when one
+    child runs, or when the user set either variable: theirs is kept."""
+    environ = os.environ if environ is None else environ
+    if parallel <= 1 or any(var in environ for var in THREAD_VARS):
+        return {}
+    cpus = cpus or os.cpu_count() or 1
+    return {"TF_NUM_INTRAOP_THREADS": str(max(1, cpus // parallel)),
+            "TF_NUM_INTEROP_THREADS": "1"}
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of children: this process's, with this ganzoo first on the path (so
-    the children run the code the bench runs) and unbuffered output (live logs)."""
-    env = dict(os.environ)
+    the children run the code the bench runs), unbuffered output (live logs), and `extra`
+    (`thread_env`)."""
+    env = {**os.environ, **(extra or {})}
     root = str(Path(__file__).resolve().parents[2])  # the folder holding `ganzoo`
     parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in parts if p != root]])
@@ -46,9 +65,10 @@ def child_env() -> dict[str, str]:
 class SubprocessLauncher:
     """The real launcher; `interrupt` forwards a signal to every live child."""
 
-    def __init__(self, prefix: Sequence[str] = CLI) -> None:
+    def __init__(self, prefix: Sequence[str] = CLI,
+                 extra_env: Mapping[str, str] | None = None) -> None:
         self.prefix = list(prefix)
-        self.env = child_env()
+        self.env = child_env(extra_env)
         self._live: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self.stopping = False

@@ -105,9 +105,29 @@ def entry_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return changes
 
 
-def job_id(model: str, seed: int) -> str:
-    """The job's name, also its run folder's and log's: MODEL-sSEED, safe as a file name."""
-    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', model)}-s{seed}"
+def job_id(model: str, seed: int, session: int | None = None) -> str:
+    """The job's name, also its run folder's and log's: MODEL-sSEED, safe as a file name;
+    a timing run (see `Job.session`) of the bench's Nth session is MODEL-sSEED-tN."""
+    tail = "" if session is None else f"-t{session + 1}"
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', model)}-s{seed}{tail}"
+
+
+#: `Job.timing_session` of a run trained in more than one bench session
+SPANNED = -1
+
+
+def session_of(attempt: Mapping[str, Any], sessions: list[dict[str, Any]]) -> int | None:
+    """The index of the bench session a child process ran in: recorded since the format
+    had timing runs, else the last session that had started when the child did."""
+    if isinstance(attempt.get("session"), int):
+        return int(attempt["session"])
+    started, found = attempt.get("started"), None
+    if not isinstance(started, str):
+        return None
+    for index, session in enumerate(sessions):
+        if isinstance(session.get("started"), str) and session["started"] <= started:
+            found = index
+    return found
 
 
 @dataclass
@@ -129,10 +149,31 @@ class Job:
     #: run folders moved aside because the model's registry entry changed since they
     #: ran: where each went, what changed, when
     set_aside: list[dict[str, Any]] = field(default_factory=list)
+    #: None for a job of the table; for a timing run, the index (in bench.json's
+    #: "sessions") of the session that trained the reference model again, because its job
+    #: of this seed ran in another session (another machine, maybe) and the jobs of the
+    #: seed trained in this one need a wall time to be divided by. Only that is used.
+    session: int | None = None
 
     @property
     def id(self) -> str:
-        return job_id(self.model, self.seed)
+        return job_id(self.model, self.seed, self.session)
+
+    def timing_session(self, sessions: list[dict[str, Any]]) -> int | None:
+        """The bench session that trained this job: its index, `SPANNED` when the
+        training was resumed in another session, None when no training process is known
+        (a folder trained outside the bench)."""
+        found = {session_of(a, sessions) for a in self.attempts
+                 if a.get("action") in ("run", "resume")}
+        if not found or None in found:
+            return None
+        return found.pop() if len(found) == 1 else SPANNED
+
+    @property
+    def label(self) -> str:
+        """How progress lines and notes name the job."""
+        timing = "" if self.session is None else f" (timing run, session {self.session + 1})"
+        return f"{self.model} seed {self.seed}{timing}"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
@@ -144,8 +185,9 @@ class Job:
         if summary and (not self.train or self.train[-1] != summary):
             self.train.append(summary)
 
-    def results(self) -> dict[str, Any]:
-        """The leaderboard's figures of a scored job (wall times in seconds)."""
+    def results(self, sessions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The leaderboard's figures of a scored job (wall times in seconds); with the
+        bench's `sessions`, also the session that trained it (`timing_session`)."""
         train_s = sum(float(s.get("seconds") or 0) for s in self.train)
         images = sum(float(s.get("seconds") or 0) * float(s.get("images_per_sec") or 0)
                      for s in self.train)
@@ -155,6 +197,8 @@ class Job:
                    wall_seconds=train_s + eval_s,
                    images_per_sec=images / train_s if train_s > 0 else None,
                    process_seconds=sum(float(a.get("seconds") or 0) for a in self.attempts))
+        if sessions is not None:
+            out["session"] = self.timing_session(sessions)
         return out
 
 
@@ -249,6 +293,14 @@ class BenchState:
             key = job_id(model, seed)
             if key not in self.jobs:
                 self.jobs[key] = Job(model, seed)
+            return self.jobs[key]
+
+    def timing_job(self, model: str, seed: int, session: int) -> Job:
+        """The timing run of `model`'s seed in bench session `session` (see `Job.session`)."""
+        with self.lock:
+            key = job_id(model, seed, session)
+            if key not in self.jobs:
+                self.jobs[key] = Job(model, seed, session=session)
             return self.jobs[key]
 
     def save(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.artifacts.files import write_text
-from ganzoo.bench.state import BenchState, Job, job_id, now, read_json
+from ganzoo.bench.state import SPANNED, BenchState, Job, job_id, now, read_json
 
 #: (key, header, decimals); the figures averaged over seeds, in column order
 COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -46,16 +46,18 @@ def ratio(value: float | None, base: float | None) -> float | None:
     return value / base
 
 
-def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None
-         ) -> list[dict[str, Any]]:
+def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None,
+         timing: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """One row per model from its scored jobs' results (`Job.results()`), in the given order.
 
     Each figure becomes (mean, sd); `fd_ratio` divides the model's mean Fréchet distance by
     the reference model's. `time_ratio` is the mean over seeds of the model's wall time
-    divided by the reference's for the same seed: a bench runs seed by seed, so each pair
-    ran in one session on one machine, and the ratio holds when sessions ran on machines of
-    different speed (docs/ZOO.md measured the same kind of 2-core CPU at two speeds in two
-    sessions). Without such pairs it is the ratio of the mean wall times.
+    divided by the reference's for the same seed trained in the same bench session (the
+    reference's job, or a timing run of it in `timing`): wall times compare only on one
+    machine, and docs/ZOO.md measured the same kind of 2-core CPU at two speeds in two
+    sessions. A job resumed across sessions has no pair. Results that do not say their
+    session (hand-made) pair by seed, and without any pair the ratio is that of the mean
+    wall times; results that say it and have no pair get no ratio.
     """
     out = []
     for model, jobs in results.items():
@@ -64,17 +66,25 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None
             row[key] = mean_sd([job.get(key) for job in jobs])
         out.append(row)
     ref = next((r for r in out if r["model"] == reference), None)
-    ref_walls = {job.get("seed"): job.get("wall_seconds")
-                 for job in (results.get(reference, []) if reference else [])}
+    ref_walls = {(job.get("seed"), job.get("session")): job.get("wall_seconds")
+                 for job in [*(results.get(reference, []) if reference else []), *timing]
+                 if job.get("session") != SPANNED}
     for row in out:
         row["fd_ratio"] = ratio(row["frechet_distance"][0],
                                 ref["frechet_distance"][0] if ref else None)
-        paired = [ratio(job.get("wall_seconds"), ref_walls.get(job.get("seed")))
-                  for job in results[row["model"]] if job.get("seed") is not None]
+        jobs = results[row["model"]]
+        paired = [ratio(job.get("wall_seconds"),
+                        ref_walls.get((job.get("seed"), job.get("session"))))
+                  for job in jobs
+                  if job.get("seed") is not None and job.get("session") != SPANNED]
         paired = [p for p in paired if p is not None]
-        row["time_ratio"] = (math.fsum(paired) / len(paired) if paired else
-                             ratio(row["wall_seconds"][0],
-                                   ref["wall_seconds"][0] if ref else None))
+        if paired:
+            row["time_ratio"] = math.fsum(paired) / len(paired)
+        elif any(job.get("session") is not None for job in jobs):
+            row["time_ratio"] = None
+        else:
+            row["time_ratio"] = ratio(row["wall_seconds"][0],
+                                      ref["wall_seconds"][0] if ref else None)
     return out
 
 
@@ -98,10 +108,18 @@ def collect(state: BenchState, models: Sequence[str], seeds: Sequence[int]
         for seed in seeds:
             job = state.jobs.get(job_id(model, seed))
             if job is not None and job.state == "done" and job.eval:
-                results[model].append(job.results())
+                results[model].append(job.results(state.sessions))
             else:
                 missing.append(job or Job(model, seed))
     return results, missing
+
+
+def timing_results(state: BenchState, reference: str | None, seeds: Sequence[int]
+                   ) -> list[dict[str, Any]]:
+    """The results of the reference's finished timing runs of these seeds."""
+    return [job.results(state.sessions) for job in state.jobs.values()
+            if job.session is not None and job.model == reference and job.seed in seeds
+            and job.state == "done" and job.train]
 
 
 def _distinct(values: Sequence[Any]) -> str:
@@ -135,6 +153,11 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int]
         f"{s['machine'].get('processor')}, {s['machine'].get('cpus')} CPUs "
         f"({s['machine'].get('system')})" for s in state.sessions if s.get("machine")])
     parallel = _distinct([a.get("jobs") for job in jobs for a in job.attempts])
+    threads = _distinct([s["threads"].get("TF_NUM_INTRAOP_THREADS")
+                         for s in state.sessions
+                         if isinstance(s.get("threads"), dict) and s.get("jobs", 1) > 1])
+    timing = [job for job in state.jobs.values() if job.session is not None
+              and job.seed in seeds and job.state == "done"]
     started = [a["started"] for job in jobs for a in job.attempts if a.get("started")]
     lines = [
         ("data set", opts.get("dataset") or _distinct([(c.get("data") or {}).get("name")
@@ -153,10 +176,18 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int]
          f"{_distinct([c.get('tensorflow_version') for c in configs])}; Keras "
          f"{_distinct([c.get('keras_version') for c in configs])}"),
         ("parallel jobs", parallel + ("" if parallel in ("1", "unknown") else
-                                      " (wall times of parallel jobs are not comparable)")),
+                                      " (wall times of parallel jobs are not comparable)"
+                                      + (f"; TF_NUM_INTRAOP_THREADS {threads} in each"
+                                         if threads != "unknown" else ""))),
         ("date", (f"jobs from {min(started)} to {max(started)}; " if started else "")
          + f"table written {now()}"),
     ]
+    if timing:
+        lines.append(("timing runs", "; ".join(
+            f"{job.model} seed {job.seed} trained again in session {job.session + 1} of "
+            f"{len(state.sessions)}" for job in timing)
+            + " (their wall times pair with the jobs of that seed trained in that session; "
+            "their other figures are not in the table)"))
     commands = [s["command"] for s in state.sessions if s.get("command")]
     if commands:
         lines.append(("command", commands[-1]))
@@ -188,7 +219,15 @@ def _notes(missing: Sequence[Job]) -> list[str]:
 
 def time_note(reference: str | None) -> str:
     return (f"time / {reference} averages each run's wall time over {reference}'s of the "
-            "same seed.")
+            "same seed trained in the same session.")
+
+
+UNPAIRED = ("time / {reference} is – where no run of the model has a {reference} run of its "
+            "seed trained in the same session (a run resumed in another session has none).")
+
+
+def unpaired(table: list[dict[str, Any]]) -> bool:
+    return any(row["scored"] and row["time_ratio"] is None for row in table)
 
 
 def headers(with_ratio: bool, reference: str | None) -> list[str]:
@@ -219,6 +258,8 @@ def markdown(table: list[dict[str, Any]], seeds: Sequence[int], reference: str |
     for row in table:
         lines.append("| " + " | ".join(md_escape(c) for c in cells(row, len(seeds), with_ratio))
                      + " |")
+    if with_ratio and unpaired(table):
+        lines += ["", md_escape(UNPAIRED.format(reference=reference))]
     notes = _notes(missing)
     if notes:
         lines += ["", "Not in the means:", ""]
@@ -262,6 +303,8 @@ def html_page(table: list[dict[str, Any]], seeds: Sequence[int], reference: str 
         f"{' ' + e(time_note(reference)) if with_ratio else ''}</p>",
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
     ]
+    if with_ratio and unpaired(table):
+        parts.append(f"<p>{e(UNPAIRED.format(reference=reference))}</p>")
     notes = _notes(missing)
     if notes:
         parts.append("<p>Not in the means:</p><ul>" + "".join(
@@ -284,7 +327,7 @@ def write_outputs(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     if reference is None and DEFAULT_REFERENCE in models:
         reference = DEFAULT_REFERENCE
     results, missing = collect(state, models, seeds)
-    table = rows(results, reference)
+    table = rows(results, reference, timing_results(state, reference, seeds))
     proto = protocol(state, models, seeds)
     bench = state.bench_dir
     outputs = []

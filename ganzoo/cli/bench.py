@@ -73,11 +73,14 @@ Outputs, in BENCH_DIR:
       Fréchet distance, KID, precision and recall (from each run's eval.json), wall time
       (training seconds from summary.json plus scoring seconds) and training images/s;
       with a reference model, each model's mean Fréchet distance divided by the
-      reference's, and its wall time divided by the reference's of the same seed
-      (averaged over seeds: each seed's jobs run together, so machines of different
-      speed in different sessions cancel out). Under the table, the protocol: data set,
-      budget, seeds, samples scored, feature extractor, machine, versions, parallel jobs,
-      dates. The HTML page is self-contained (nothing is fetched).
+      reference's, and its wall time divided by the reference's of the same seed trained
+      in the same session (averaged over seeds; so machines of different speed in
+      different sessions cancel out). When a seed's reference ran in an earlier session
+      and another model of that seed trains in this one, the reference is trained again
+      first (runs/MODEL-sS-tN, a timing run: only its wall time is used). Under the
+      table, the protocol: data set, budget, seeds, samples scored, feature extractor,
+      machine, versions, parallel jobs, timing runs, dates. The HTML page is
+      self-contained (nothing is fetched).
   samples.png   each model's final sample grid of the first seed, captioned.
   bench.json    the options and every job's state, attempts and figures.
 
@@ -118,9 +121,10 @@ Example (docs/ZOO.md):
 @click.option("--n", "n", type=click.IntRange(min=10, max=1_000_000), default=10_000,
               show_default=True, help="Samples scored per run; figures compare only at equal N.")
 @click.option("--jobs", "parallel", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Jobs run at once, as separate processes. On a CPU with few cores (2 here) "
-                   "parallel jobs slow each other down, so their wall times and images/s are "
-                   "not comparable with those of single jobs; the protocol records it.")
+              help="Jobs run at once, as separate processes, sharing the cores (each gets "
+                   "TF_NUM_INTRAOP_THREADS = cores / N unless you set it). On a CPU with few "
+                   "cores parallel jobs slow each other down, so their wall times and images/s "
+                   "are not comparable with those of single jobs; the protocol records it.")
 @click.option("--reference", metavar="MODEL",
               help="Model the ratio columns divide by (default: dcgan when benched).")
 @click.pass_context
