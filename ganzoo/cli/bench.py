@@ -97,8 +97,9 @@ ones named.
 
 \b
 Example (docs/ZOO.md):
-  ganzoo bench dcgan gan nsgan lsgan wgan wgan-gp dragan sngan cgan acgan infogan \\
-      began --seeds 0 1 2 --out bench/fmnist
+  ganzoo bench dcgan sngan sagan sngan-resnet wgan-gp-resnet gan lsgan wgan wgan-gp \\
+      dragan cgan acgan infogan began --seeds 0 1 2 --precision float32 --jobs 2 \\
+      --out bench/fmnist3-float32
 """
 
 
