@@ -462,6 +462,9 @@ def test_a_job_knows_the_session_that_trained_it() -> None:
     assert job({"action": "run", "started": "2026-01-01T11:00:00Z"},
                {"action": "resume", "started": "2026-01-02T12:00:00Z"}
                ).timing_session(SESSIONS) == SPANNED
+    assert job({"action": "run", "exit_code": 130, "started": "2026-01-01T11:00:00Z"},
+               {"action": "run", "started": "2026-01-02T12:00:00Z"}
+               ).timing_session(SESSIONS) == 1  # started again from scratch: one session
     assert job().timing_session(SESSIONS) is None  # trained outside the bench
     assert job({"action": "run", "started": "2025-12-31T00:00:00Z"}
                ).timing_session(SESSIONS) is None  # before any session: unknown
@@ -682,3 +685,20 @@ def test_real_bench_of_one_tiny_run(tmp_path: Path) -> None:
     job = json.loads((b / "bench.json").read_text())["jobs"]["dcgan-s0"]
     assert job["state"] == "done" and job["eval"]["protocol"]["requested_samples"] == 100
     assert [a["action"] for a in job["attempts"]] == ["run", "eval"]
+
+
+def test_a_run_lost_with_its_session_is_trained_again_beside_a_timing_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session ended inside gan's run and its machine took the folder along: the next
+    session (twice as slow) trains gan from its first step, and it pairs with dcgan's
+    timing run there, not with dcgan's run of the first machine."""
+    go(tmp_path, FakeLauncher({("gan", 0): "interrupt"}), seeds=[0])
+    shutil.rmtree(bench_dir(tmp_path) / "runs" / "gan-s0")
+    monkeypatch.setitem(SECONDS, "dcgan", 200.0)
+    monkeypatch.setitem(SECONDS, "gan", 100.0)
+    again = FakeLauncher()
+    go(tmp_path, again, seeds=[0])
+    assert again.calls == [("run", "dcgan-s0"), ("eval", "dcgan-s0"),
+                           ("run", "gan-s0"), ("eval", "gan-s0")]
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| gan | 1/1 | 30.0 | 3.000 | 0.50 | 0.25 | 105 | 100 | 3.00 | 0.51 |" in md  # 105/205

@@ -160,11 +160,14 @@ class Job:
         return job_id(self.model, self.seed, self.session)
 
     def timing_session(self, sessions: list[dict[str, Any]]) -> int | None:
-        """The bench session that trained this job: its index, `SPANNED` when the
-        training was resumed in another session, None when no training process is known
-        (a folder trained outside the bench)."""
-        found = {session_of(a, sessions) for a in self.attempts
-                 if a.get("action") in ("run", "resume")}
+        """The bench session that trained this job's run: its index, `SPANNED` when the
+        run was resumed in another session, None when no training process is known (a
+        folder trained outside the bench). A run started again from its first step (its
+        folder was removed, e.g. not kept by a session that ended) counts from there."""
+        training = [a for a in self.attempts if a.get("action") in ("run", "resume")]
+        starts = [i for i, a in enumerate(training) if a.get("action") == "run"]
+        # a "run" trains from the first step (its folder was new): earlier ones do not count
+        found = {session_of(a, sessions) for a in training[starts[-1] if starts else 0:]}
         if not found or None in found:
             return None
         return found.pop() if len(found) == 1 else SPANNED
