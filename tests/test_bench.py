@@ -450,53 +450,61 @@ def test_parallel_children_share_the_cores_unless_the_user_sized_the_pools() -> 
 SESSIONS = [{"started": "2026-01-01T10:00:00Z"}, {"started": "2026-01-02T10:00:00Z"}]
 
 
-def test_a_job_knows_the_session_that_trained_it() -> None:
-    def job(*attempts: dict[str, Any]) -> Job:
-        return Job("gan", 0, attempts=list(attempts))
+def test_a_job_knows_the_machine_that_trained_it() -> None:
+    def job(*attempts: dict[str, Any], sessions: Any = SESSIONS) -> str | None:
+        return Job("gan", 0, attempts=list(attempts)).timing_machine(sessions)
 
-    assert job({"action": "run", "session": 1}).timing_session(SESSIONS) == 1
+    assert job({"action": "run", "session": 1}) == "session 2"
     # bench.json from before attempts said their session: read from the start times
     assert job({"action": "run", "started": "2026-01-01T11:00:00Z"},
                {"action": "eval", "started": "2026-01-02T12:00:00Z"}
-               ).timing_session(SESSIONS) == 0  # scoring elsewhere does not matter
+               ) == "session 1"  # scoring elsewhere does not matter
     assert job({"action": "run", "started": "2026-01-01T11:00:00Z"},
-               {"action": "resume", "started": "2026-01-02T12:00:00Z"}
-               ).timing_session(SESSIONS) == SPANNED
+               {"action": "resume", "started": "2026-01-02T12:00:00Z"}) == SPANNED
     assert job({"action": "run", "exit_code": 130, "started": "2026-01-01T11:00:00Z"},
                {"action": "run", "started": "2026-01-02T12:00:00Z"}
-               ).timing_session(SESSIONS) == 1  # started again from scratch: one session
-    assert job().timing_session(SESSIONS) is None  # trained outside the bench
-    assert job({"action": "run", "started": "2025-12-31T00:00:00Z"}
-               ).timing_session(SESSIONS) is None  # before any session: unknown
+               ) == "session 2"  # started again from scratch: one machine
+    booted = [{**s, "machine": {"boot": "b1"}} for s in SESSIONS]
+    assert job({"action": "run", "session": 0}, {"action": "resume", "session": 1},
+               sessions=booted) == "boot b1"  # restarted on the same machine
+    assert job() is None  # trained outside the bench
+    assert job({"action": "run", "started": "2025-12-31T00:00:00Z"}) is None  # unknown
     assert Job("dcgan", 3, session=1).id == "dcgan-s3-t2"
 
 
-def test_time_ratio_pairs_within_a_session_and_a_timing_run_supplies_the_pair() -> None:
-    """Seed 0's gan trained beside dcgan (session 0); seed 0's lsgan in session 1 on a
-    machine twice as slow, where dcgan was trained again (the timing run)."""
-    results = {"dcgan": [{"seed": 0, "session": 0, "frechet_distance": 12.0,
+def test_time_ratio_pairs_on_one_machine_and_a_timing_run_supplies_the_pair() -> None:
+    """Seed 0's gan trained beside dcgan on machine A; seed 0's lsgan on B, twice as
+    slow, where dcgan was trained again (the timing run)."""
+    results = {"dcgan": [{"seed": 0, "machine": "A", "frechet_distance": 12.0,
                           "wall_seconds": 100.0}],
-               "gan": [{"seed": 0, "session": 0, "frechet_distance": 13.0,
+               "gan": [{"seed": 0, "machine": "A", "frechet_distance": 13.0,
                         "wall_seconds": 50.0}],
-               "lsgan": [{"seed": 0, "session": 1, "frechet_distance": 14.0,
+               "lsgan": [{"seed": 0, "machine": "B", "frechet_distance": 14.0,
                           "wall_seconds": 300.0}],
-               "wgan": [{"seed": 0, "session": 2, "frechet_distance": 15.0,
+               "wgan": [{"seed": 0, "machine": "C", "frechet_distance": 15.0,
                          "wall_seconds": 80.0}],
-               "dragan": [{"seed": 0, "session": SPANNED, "frechet_distance": 15.0,
+               "dragan": [{"seed": 0, "machine": SPANNED, "frechet_distance": 15.0,
                            "wall_seconds": 80.0}]}
-    timing = [{"seed": 0, "session": 1, "frechet_distance": 11.0, "wall_seconds": 200.0}]
+    timing = [{"seed": 0, "machine": "B", "frechet_distance": 11.0, "wall_seconds": 200.0}]
     rows = {r["model"]: r for r in tbl.rows(results, "dcgan", timing)}
     assert rows["gan"]["time_ratio"] == pytest.approx(0.5)
     assert rows["lsgan"]["time_ratio"] == pytest.approx(1.5)  # 300 / 200, not 300 / 100
-    assert rows["wgan"]["time_ratio"] is None  # no dcgan in session 2: no ratio at all
-    assert rows["dragan"]["time_ratio"] is None  # resumed across sessions
+    assert rows["wgan"]["time_ratio"] is None  # no dcgan on C: no ratio at all
+    assert rows["dragan"]["time_ratio"] is None  # resumed on another machine
     assert rows["dcgan"]["frechet_distance"] == (12.0, None)  # the timing run is not a seed
     assert rows["lsgan"]["fd_ratio"] == pytest.approx(14.0 / 12.0)
     assert tbl.rows(results, "dcgan")[2]["time_ratio"] is None  # without the timing run
 
 
-def test_a_seed_finished_in_another_session_retrains_the_reference_for_timing(
+def another_machine_each_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    boots = iter(range(100))
+    monkeypatch.setattr("ganzoo.bench.jobs.machine",
+                        lambda: {"processor": "cpu", "cpus": 2, "boot": f"b{next(boots)}"})
+
+
+def test_a_seed_finished_on_another_machine_retrains_the_reference_for_timing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    another_machine_each_session(monkeypatch)
     go(tmp_path, FakeLauncher(), seeds=[0])  # session 1: dcgan 100 s, gan 50 s
     monkeypatch.setitem(SECONDS, "dcgan", 200.0)  # session 2: a machine twice as slow
     monkeypatch.setitem(SECONDS, "lsgan", 150.0)
@@ -514,7 +522,7 @@ def test_a_seed_finished_in_another_session_retrains_the_reference_for_timing(
     assert "| 0.52 |" in md  # gan: 55 / 105, session 1
     assert "| 0.76 |" in md  # lsgan: 155 / 205, session 2; not 155 / 105 = 1.48
     assert "timing runs**: dcgan seed 0 trained again in session 2 of 2" in md
-    assert "same seed trained in the same session" in md
+    assert "same seed trained on the same machine" in md
     third = FakeLauncher()  # nothing left to train: no timing run either
     assert go(tmp_path, third, models=("dcgan", "gan", "lsgan"), seeds=[0]).exit_code == 0
     assert third.calls == []
@@ -527,7 +535,7 @@ def test_a_seed_finished_in_another_session_retrains_the_reference_for_timing(
     md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
     assert "| wgan | 1/1 | 1.0 | 0.100 | 0.50 | 0.25 | 19 | 100 | 0.10 | – |" in md
     assert "time / dcgan is – where no run of the model has a dcgan run" in md
-    assert "a run resumed in another session has none" in (
+    assert "a run resumed on another machine has none" in (
         bench_dir(tmp_path) / "leaderboard.html").read_text()
 
 
@@ -692,6 +700,7 @@ def test_a_run_lost_with_its_session_is_trained_again_beside_a_timing_run(
     """The session ended inside gan's run and its machine took the folder along: the next
     session (twice as slow) trains gan from its first step, and it pairs with dcgan's
     timing run there, not with dcgan's run of the first machine."""
+    another_machine_each_session(monkeypatch)
     go(tmp_path, FakeLauncher({("gan", 0): "interrupt"}), seeds=[0])
     shutil.rmtree(bench_dir(tmp_path) / "runs" / "gan-s0")
     monkeypatch.setitem(SECONDS, "dcgan", 200.0)
@@ -702,3 +711,16 @@ def test_a_run_lost_with_its_session_is_trained_again_beside_a_timing_run(
                            ("run", "gan-s0"), ("eval", "gan-s0")]
     md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
     assert "| gan | 1/1 | 30.0 | 3.000 | 0.50 | 0.25 | 105 | 100 | 3.00 | 0.51 |" in md  # 105/205
+
+
+def test_a_bench_restarted_on_the_same_machine_needs_no_timing_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ganzoo.bench.jobs.machine", lambda: {"processor": "cpu", "boot": "b"})
+    go(tmp_path, FakeLauncher({("gan", 0): "interrupt"}), seeds=[0])  # Ctrl-C, then again
+    again = FakeLauncher()
+    go(tmp_path, again, models=("dcgan", "gan", "lsgan"), seeds=[0])
+    assert again.calls == [("resume", "gan-s0"), ("eval", "gan-s0"),
+                           ("run", "lsgan-s0"), ("eval", "lsgan-s0")]
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| gan | 1/1 | 30.0 | 3.000 | 0.50 | 0.25 | 59 | 100 | 3.00 | 0.56 |" in md  # 59/105
+    assert "timing runs" not in md

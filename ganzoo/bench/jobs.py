@@ -6,9 +6,10 @@ driving child processes through a `Launcher`. ``bench.json`` is saved after ever
 step of every job, so killing the bench at any moment loses at most the child that
 was running, and that child's run folder is resumed next time.
 
-Wall times compare only within one session (one machine). When a seed's reference job
-ran in an earlier session and other jobs of that seed train in this one, the reference
-is trained again first, as a timing run, so that their time ratios have a pair.
+Wall times compare only on one machine (as booted: a bench restarted on it is the same).
+When a seed's reference job ran on another machine and other jobs of that seed train on
+this one, the reference is trained again first, as a timing run, so that their time
+ratios have a pair.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ganzoo.bench.state import (
     entry_changes,
     eval_record,
     inspect_run,
+    machine_key,
     now,
     read_json,
 )
@@ -68,8 +70,12 @@ def machine() -> dict[str, Any]:
         names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
         if names:
             cpu = f"{names[0]} ({cpu})" if cpu and cpu not in names[0] else names[0]
+    boot = ""
+    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id",
+                                            encoding="utf-8") as f:
+        boot = f.read().strip()  # random per boot: tells a restart from another machine
     return {"processor": cpu, "cpus": os.cpu_count(), "system": platform.system(),
-            "python": platform.python_version()}
+            "python": platform.python_version(), **({"boot": boot} if boot else {})}
 
 
 class Progress:
@@ -207,8 +213,8 @@ class _Session:
         return entry_changes(had, want)
 
     def trains_whole(self, job: Job) -> bool:
-        """Whether `run_job` will train `job` from its first step in this session (a
-        resumed run spans two sessions, so no timing run gives it a pair)."""
+        """Whether `run_job` will train `job` from its first step in this session (a run
+        resumed here may have started on another machine: no timing run pairs with it)."""
         run_dir, _ = self._paths(job)
         return bool(self._stale(job, run_dir)) or inspect_run(run_dir, self.options.n
                                                               ).kind == "new"
@@ -216,9 +222,11 @@ class _Session:
     def timing_runs(self, models: Sequence[str], seeds: Sequence[int],
                     reference: str | None) -> dict[int, Job]:
         """Per seed, the timing run this session needs: the reference trained again here
-        when its job of that seed trained elsewhere and another model's trains here."""
+        when no run of it of that seed was trained on this machine (nor will be) and
+        another model's run of that seed will be trained here from its first step."""
         if reference is None or reference not in models:
             return {}
+        sessions, here = self.state.sessions, machine_key(self.state.sessions, self.index)
         out = {}
         for seed in seeds:
             ref = self.state.job(reference, seed)
@@ -226,6 +234,10 @@ class _Session:
             if self._stale(ref, run_dir) or inspect_run(run_dir, self.options.n).kind in (
                     "new", "partial"):
                 continue  # the reference trains in this session, beside the others
+            timed = [job for job in self.state.jobs.values() if job.model == reference
+                     and job.seed == seed and job.state == "done"]
+            if any(job.timing_machine(sessions) == here for job in timed):
+                continue  # a run of it on this machine already pairs with them
             if any(self.trains_whole(self.state.job(m, seed)) for m in models if m != reference):
                 out[seed] = self.state.timing_job(reference, seed, self.index)
         return out
@@ -391,8 +403,8 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
              f"jobs in {bench_dir} ({parallel} at a time)")
         if timing:
             echo(f"bench: {reference} trained again first for seed(s) "
-                 f"{', '.join(map(str, timing))}: its job of that seed ran in another session, "
-                 "and wall times compare only within one")
+                 f"{', '.join(map(str, timing))}: its job of that seed ran on another machine, "
+                 "and wall times compare only on one")
         with _forward_signals(session, echo), ThreadPoolExecutor(parallel) as pool:
             pending = {pool.submit(session.safe_run_job, job) for job in jobs}
             while pending:  # a timeout, so that signal handlers run promptly

@@ -112,8 +112,8 @@ def job_id(model: str, seed: int, session: int | None = None) -> str:
     return f"{re.sub(r'[^A-Za-z0-9._-]', '_', model)}-s{seed}{tail}"
 
 
-#: `Job.timing_session` of a run trained in more than one bench session
-SPANNED = -1
+#: `Job.timing_machine` of a run trained on more than one machine
+SPANNED = "several machines"
 
 
 def session_of(attempt: Mapping[str, Any], sessions: list[dict[str, Any]]) -> int | None:
@@ -128,6 +128,14 @@ def session_of(attempt: Mapping[str, Any], sessions: list[dict[str, Any]]) -> in
         if isinstance(session.get("started"), str) and session["started"] <= started:
             found = index
     return found
+
+
+def machine_key(sessions: list[dict[str, Any]], index: int) -> str:
+    """What wall times compare within: the machine as booted (a bench restarted on it is
+    the same), or the session itself where its record has no boot id (older ones)."""
+    record = sessions[index] if 0 <= index < len(sessions) else {}
+    boot = (record.get("machine") or {}).get("boot")
+    return f"boot {boot}" if boot else f"session {index + 1}"
 
 
 @dataclass
@@ -151,25 +159,25 @@ class Job:
     set_aside: list[dict[str, Any]] = field(default_factory=list)
     #: None for a job of the table; for a timing run, the index (in bench.json's
     #: "sessions") of the session that trained the reference model again, because its job
-    #: of this seed ran in another session (another machine, maybe) and the jobs of the
-    #: seed trained in this one need a wall time to be divided by. Only that is used.
+    #: of this seed ran on another machine and the jobs of the seed trained on this one
+    #: need a wall time to be divided by. Only that is used.
     session: int | None = None
 
     @property
     def id(self) -> str:
         return job_id(self.model, self.seed, self.session)
 
-    def timing_session(self, sessions: list[dict[str, Any]]) -> int | None:
-        """The bench session that trained this job's run: its index, `SPANNED` when the
-        run was resumed in another session, None when no training process is known (a
-        folder trained outside the bench). A run started again from its first step (its
-        folder was removed, e.g. not kept by a session that ended) counts from there."""
+    def timing_machine(self, sessions: list[dict[str, Any]]) -> str | None:
+        """The machine (`machine_key`) that trained this job's run, `SPANNED` when the run
+        was resumed on another, None when no training process is known (a folder trained
+        outside the bench). A run started again from its first step (its folder was
+        removed, e.g. not kept by a session that ended) counts from there."""
         training = [a for a in self.attempts if a.get("action") in ("run", "resume")]
         starts = [i for i, a in enumerate(training) if a.get("action") == "run"]
-        # a "run" trains from the first step (its folder was new): earlier ones do not count
-        found = {session_of(a, sessions) for a in training[starts[-1] if starts else 0:]}
-        if not found or None in found:
+        indexes = {session_of(a, sessions) for a in training[starts[-1] if starts else 0:]}
+        if not indexes or None in indexes:
             return None
+        found = {machine_key(sessions, index) for index in indexes if index is not None}
         return found.pop() if len(found) == 1 else SPANNED
 
     @property
@@ -190,7 +198,7 @@ class Job:
 
     def results(self, sessions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The leaderboard's figures of a scored job (wall times in seconds); with the
-        bench's `sessions`, also the session that trained it (`timing_session`)."""
+        bench's `sessions`, also the machine that trained it (`timing_machine`)."""
         train_s = sum(float(s.get("seconds") or 0) for s in self.train)
         images = sum(float(s.get("seconds") or 0) * float(s.get("images_per_sec") or 0)
                      for s in self.train)
@@ -201,7 +209,7 @@ class Job:
                    images_per_sec=images / train_s if train_s > 0 else None,
                    process_seconds=sum(float(a.get("seconds") or 0) for a in self.attempts))
         if sessions is not None:
-            out["session"] = self.timing_session(sessions)
+            out["machine"] = self.timing_machine(sessions)
         return out
 
 

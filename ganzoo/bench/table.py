@@ -52,12 +52,12 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None,
 
     Each figure becomes (mean, sd); `fd_ratio` divides the model's mean Fréchet distance by
     the reference model's. `time_ratio` is the mean over seeds of the model's wall time
-    divided by the reference's for the same seed trained in the same bench session (the
-    reference's job, or a timing run of it in `timing`): wall times compare only on one
-    machine, and docs/ZOO.md measured the same kind of 2-core CPU at two speeds in two
-    sessions. A job resumed across sessions has no pair. Results that do not say their
-    session (hand-made) pair by seed, and without any pair the ratio is that of the mean
-    wall times; results that say it and have no pair get no ratio.
+    divided by the reference's for the same seed trained on the same machine (the
+    reference's job, or a timing run of it in `timing`): docs/ZOO.md measured the same
+    kind of 2-core CPU at two speeds in two sessions. A job resumed on another machine
+    has no pair. Results that do not say their machine (hand-made) pair by seed, and
+    without any pair the ratio is that of the mean wall times; results that say it and
+    have no pair get none.
     """
     out = []
     for model, jobs in results.items():
@@ -66,21 +66,21 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None,
             row[key] = mean_sd([job.get(key) for job in jobs])
         out.append(row)
     ref = next((r for r in out if r["model"] == reference), None)
-    ref_walls = {(job.get("seed"), job.get("session")): job.get("wall_seconds")
+    ref_walls = {(job.get("seed"), job.get("machine")): job.get("wall_seconds")
                  for job in [*(results.get(reference, []) if reference else []), *timing]
-                 if job.get("session") != SPANNED}
+                 if job.get("machine") != SPANNED}
     for row in out:
         row["fd_ratio"] = ratio(row["frechet_distance"][0],
                                 ref["frechet_distance"][0] if ref else None)
         jobs = results[row["model"]]
         paired = [ratio(job.get("wall_seconds"),
-                        ref_walls.get((job.get("seed"), job.get("session"))))
+                        ref_walls.get((job.get("seed"), job.get("machine"))))
                   for job in jobs
-                  if job.get("seed") is not None and job.get("session") != SPANNED]
+                  if job.get("seed") is not None and job.get("machine") != SPANNED]
         paired = [p for p in paired if p is not None]
         if paired:
             row["time_ratio"] = math.fsum(paired) / len(paired)
-        elif any(job.get("session") is not None for job in jobs):
+        elif any(job.get("machine") is not None for job in jobs):
             row["time_ratio"] = None
         else:
             row["time_ratio"] = ratio(row["wall_seconds"][0],
@@ -219,11 +219,11 @@ def _notes(missing: Sequence[Job]) -> list[str]:
 
 def time_note(reference: str | None) -> str:
     return (f"time / {reference} averages each run's wall time over {reference}'s of the "
-            "same seed trained in the same session.")
+            "same seed trained on the same machine.")
 
 
 UNPAIRED = ("time / {reference} is – where no run of the model has a {reference} run of its "
-            "seed trained in the same session (a run resumed in another session has none).")
+            "seed trained on the same machine (a run resumed on another machine has none).")
 
 
 def unpaired(table: list[dict[str, Any]]) -> bool:

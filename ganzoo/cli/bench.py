@@ -74,12 +74,12 @@ Outputs, in BENCH_DIR:
       (training seconds from summary.json plus scoring seconds) and training images/s;
       with a reference model, each model's mean Fréchet distance divided by the
       reference's, and its wall time divided by the reference's of the same seed trained
-      in the same session (averaged over seeds; so machines of different speed in
-      different sessions cancel out). When a seed's reference ran in an earlier session
-      and another model of that seed trains in this one, the reference is trained again
-      first (runs/MODEL-sS-tN, a timing run: only its wall time is used). Under the
-      table, the protocol: data set, budget, seeds, samples scored, feature extractor,
-      machine, versions, parallel jobs, timing runs, dates. The HTML page is
+      on the same machine (averaged over seeds; so machines of different speed in
+      different sessions cancel out). When a seed's reference ran on another machine
+      (another boot) and another model of that seed trains on this one, the reference is
+      trained again first (runs/MODEL-sS-tN, a timing run: only its wall time is used).
+      Under the table, the protocol: data set, budget, seeds, samples scored, feature
+      extractor, machine, versions, parallel jobs, timing runs, dates. The HTML page is
       self-contained (nothing is fetched).
   samples.png   each model's final sample grid of the first seed, captioned.
   bench.json    the options and every job's state, attempts and figures.
