@@ -167,6 +167,13 @@ def test_time_ratio_pairs_each_seed_with_the_references_same_seed() -> None:
     assert rows["dcgan"]["time_ratio"] == pytest.approx(1.0)
 
 
+def test_missing_jobs_are_listed_once_per_model_and_reason() -> None:
+    jobs = [Job("dcgan", 1), Job("dcgan", 2), Job("gan", 0, state="interrupted"), Job("gan", 1)]
+    assert tbl._notes(jobs) == [("dcgan", "seeds 1, 2", "not run yet"),
+                                ("gan", "seed 0", "interrupted (rerun the command to finish it)"),
+                                ("gan", "seed 1", "not run yet")]
+
+
 def test_a_resumed_run_counts_every_training_segment() -> None:
     job = Job("dcgan", 0, train=[summary(seconds=10, rate=100, finished=False),
                                  summary(seconds=30, rate=200)],
@@ -237,7 +244,8 @@ def test_rerun_skips_scored_resumes_interrupted_and_rescores_missing_evals(
     state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
     assert state["jobs"]["gan-s1"]["state"] == "interrupted"
     assert state["jobs"]["dcgan-s0"]["eval"]["metrics"]["frechet_distance"] == 10.0
-    assert "| gan | 2/3 |" in (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    assert "| gan | 2/3 |" in md and "- gan seed 1: interrupted (rerun the command" in md
 
     (bench_dir(tmp_path) / "runs" / "dcgan-s2" / "eval.json").unlink()
     second = FakeLauncher()

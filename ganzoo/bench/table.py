@@ -206,15 +206,17 @@ def md_escape(text: Any) -> str:
     return " ".join(str(text).split()).translate(_MD_SPECIAL)
 
 
-def _notes(missing: Sequence[Job]) -> list[str]:
-    out = []
+def _notes(missing: Sequence[Job]) -> list[tuple[str, str, str]]:
+    """(model, "seed S" or "seeds S, T", why) per model and reason, in the jobs' order."""
+    grouped: dict[tuple[str, str], list[int]] = {}
     for job in missing:
         why = {"diverged": f"diverged ({job.error})", "failed": f"failed ({job.error})",
                "interrupted": "interrupted (rerun the command to finish it)",
                "running": "interrupted (rerun the command to finish it)"}.get(
                    job.state, "not run yet")
-        out.append((job.model, job.seed, why))
-    return out
+        grouped.setdefault((job.model, why), []).append(job.seed)
+    return [(model, ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds)),
+             why) for (model, why), seeds in grouped.items()]
 
 
 def time_note(reference: str | None) -> str:
@@ -263,7 +265,7 @@ def markdown(table: list[dict[str, Any]], seeds: Sequence[int], reference: str |
     notes = _notes(missing)
     if notes:
         lines += ["", "Not in the means:", ""]
-        lines += [f"- {md_escape(m)} seed {s}: {md_escape(why)}" for m, s, why in notes]
+        lines += [f"- {md_escape(m)} {s}: {md_escape(why)}" for m, s, why in notes]
     lines += ["", "## Protocol", ""]
     lines += [f"- **{label}**: {md_escape(text)}" for label, text in proto]
     return "\n".join(lines) + "\n"
@@ -308,7 +310,7 @@ def html_page(table: list[dict[str, Any]], seeds: Sequence[int], reference: str 
     notes = _notes(missing)
     if notes:
         parts.append("<p>Not in the means:</p><ul>" + "".join(
-            f"<li>{e(m)} seed {s}: {e(why)}</li>" for m, s, why in notes) + "</ul>")
+            f"<li>{e(m)} {e(s)}: {e(why)}</li>" for m, s, why in notes) + "</ul>")
     parts.append("<h2>Protocol</h2><dl>" + "".join(
         f"<dt>{e(label)}</dt><dd>{e(text)}</dd>" for label, text in proto) + "</dl>")
     if figure is not None and figure.is_file():
