@@ -736,3 +736,19 @@ def test_a_bench_restarted_on_the_same_machine_needs_no_timing_run(
     md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
     assert "| gan | 1/1 | 30.0 | 3.000 | 0.50 | 0.25 | 59 | 100 | 3.00 | 0.56 |" in md  # 59/105
     assert "timing runs" not in md
+
+
+def test_the_sample_figure_shows_scored_runs_only(tmp_path: Path) -> None:
+    from ganzoo.bench.figure import write_samples
+
+    go(tmp_path, FakeLauncher({("gan", 0): "interrupt"}), seeds=[0])
+    runs = bench_dir(tmp_path) / "runs"
+    write_grid(runs / "gan-s0" / "grid.png", 200)  # what a run leaves before it finishes
+    state = BenchState.open(bench_dir(tmp_path), opts())
+    tbl.write_outputs(state, ["dcgan", "gan"], [0], None)
+    alone = write_samples(tmp_path / "alone.png", [("dcgan", runs / "dcgan-s0" / "grid.png")])
+    both = write_samples(tmp_path / "both.png", [("dcgan", runs / "dcgan-s0" / "grid.png"),
+                                                 ("gan", runs / "gan-s0" / "grid.png")])
+    assert alone is not None and both is not None
+    written = (bench_dir(tmp_path) / "samples.png").read_bytes()
+    assert written == alone.read_bytes() and written != both.read_bytes()

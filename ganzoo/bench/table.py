@@ -333,9 +333,11 @@ def write_outputs(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     proto = protocol(state, models, seeds)
     bench = state.bench_dir
     outputs = []
+    # the grid of an unfinished run is not a model's result: only scored runs are shown
+    scored = {m for m, done in results.items() if any(r.get("seed") == seeds[0] for r in done)}
     figure = write_samples(bench / "samples.png",
                            [(m, bench / "runs" / job_id(m, seeds[0]) / "grid.png")
-                            for m in models])
+                            for m in models if m in scored])
     write_text(bench / "leaderboard.md", markdown(table, seeds, reference, proto, missing))
     outputs.append(bench / "leaderboard.md")
     write_text(bench / "leaderboard.html",
