@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,7 @@ from ganzoo.bench.launch import (
     last_error,
     thread_env,
 )
+from ganzoo.bench.progress import Echo, Progress
 from ganzoo.bench.state import (
     BenchState,
     Job,
@@ -49,18 +50,9 @@ from ganzoo.bench.state import (
 )
 from ganzoo.errors import GanzooError
 
-Echo = Callable[[str], None]
-
 
 def _print(line: str) -> None:
     print(line, flush=True)
-
-
-def clock(seconds: float) -> str:
-    """H:MM:SS, for elapsed times and ETAs."""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 def machine() -> dict[str, Any]:
@@ -76,66 +68,6 @@ def machine() -> dict[str, Any]:
         boot = f.read().strip()  # random per boot: tells a restart from another machine
     return {"processor": cpu, "cpus": os.cpu_count(), "system": platform.system(),
             "python": platform.python_version(), **({"boot": boot} if boot else {})}
-
-
-class Progress:
-    """One line per job start and finish, with the elapsed time and an ETA.
-
-    The ETA assumes a waiting job of a model takes as long as that model's jobs that
-    ran in this session (all models' mean when none has), divided among the workers.
-    """
-
-    def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo) -> None:
-        self.index = {job.id: i + 1 for i, job in enumerate(jobs)}
-        self.models = {job.id: job.model for job in jobs}
-        self.parallel = parallel
-        self.echo = echo
-        self.start = time.monotonic()
-        self.running: dict[str, float] = {}
-        self.finished: set[str] = set()
-        self.took: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _estimate(self, model: str) -> float | None:
-        mine = self.took.get(model)
-        every = [s for spans in self.took.values() for s in spans]
-        pool = mine or every
-        return sum(pool) / len(pool) if pool else None
-
-    def eta(self) -> str:
-        clock_now, left, count = time.monotonic(), 0.0, 0
-        for key, model in self.models.items():
-            if key in self.finished:
-                continue
-            guess = self._estimate(model)
-            if guess is None:
-                return "?"
-            since = self.running.get(key)
-            left += max(0.0, guess - (clock_now - since)) if since is not None else guess
-            count += 1
-        return clock(left / max(1, min(self.parallel, count)))
-
-    def _say(self, job: Job, text: str) -> None:
-        width = len(str(len(self.index)))
-        self.echo(f"[{self.index[job.id]:>{width}}/{len(self.index)}] {job.label}: {text}  "
-                  f"(elapsed {clock(time.monotonic() - self.start)}, eta {self.eta()})")
-
-    def started(self, job: Job, what: str) -> None:
-        with self._lock:
-            self.running[job.id] = time.monotonic()
-            self._say(job, what)
-
-    def note(self, job: Job, text: str) -> None:
-        with self._lock:
-            self._say(job, text)
-
-    def done(self, job: Job, text: str) -> None:
-        with self._lock:
-            since = self.running.pop(job.id, None)
-            if since is not None:
-                self.took.setdefault(job.model, []).append(time.monotonic() - since)
-            self.finished.add(job.id)
-            self._say(job, text)
 
 
 def summary_text(job: Job) -> str:

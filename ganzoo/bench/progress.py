@@ -1,0 +1,79 @@
+"""What a bench prints while it runs: one line per job start and finish, with the
+elapsed time and an estimate of the time left."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from ganzoo.bench.state import Job
+
+Echo = Callable[[str], None]
+
+
+def clock(seconds: float) -> str:
+    """H:MM:SS, for elapsed times and ETAs."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+class Progress:
+    """One line per job start and finish, with the elapsed time and an ETA.
+
+    The ETA assumes a waiting job of a model takes as long as that model's jobs that
+    ran in this session (all models' mean when none has), divided among the workers.
+    """
+
+    def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo) -> None:
+        self.index = {job.id: i + 1 for i, job in enumerate(jobs)}
+        self.models = {job.id: job.model for job in jobs}
+        self.parallel = parallel
+        self.echo = echo
+        self.start = time.monotonic()
+        self.running: dict[str, float] = {}
+        self.finished: set[str] = set()
+        self.took: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _estimate(self, model: str) -> float | None:
+        mine = self.took.get(model)
+        every = [s for spans in self.took.values() for s in spans]
+        pool = mine or every
+        return sum(pool) / len(pool) if pool else None
+
+    def eta(self) -> str:
+        clock_now, left, count = time.monotonic(), 0.0, 0
+        for key, model in self.models.items():
+            if key in self.finished:
+                continue
+            guess = self._estimate(model)
+            if guess is None:
+                return "?"
+            since = self.running.get(key)
+            left += max(0.0, guess - (clock_now - since)) if since is not None else guess
+            count += 1
+        return clock(left / max(1, min(self.parallel, count)))
+
+    def _say(self, job: Job, text: str) -> None:
+        width = len(str(len(self.index)))
+        self.echo(f"[{self.index[job.id]:>{width}}/{len(self.index)}] {job.label}: {text}  "
+                  f"(elapsed {clock(time.monotonic() - self.start)}, eta {self.eta()})")
+
+    def started(self, job: Job, what: str) -> None:
+        with self._lock:
+            self.running[job.id] = time.monotonic()
+            self._say(job, what)
+
+    def note(self, job: Job, text: str) -> None:
+        with self._lock:
+            self._say(job, text)
+
+    def done(self, job: Job, text: str) -> None:
+        with self._lock:
+            since = self.running.pop(job.id, None)
+            if since is not None:
+                self.took.setdefault(job.model, []).append(time.monotonic() - since)
+            self.finished.add(job.id)
+            self._say(job, text)
