@@ -144,12 +144,11 @@ class _Session:
             return []
         return entry_changes(had, want)
 
-    def trains_whole(self, job: Job) -> bool:
-        """Whether `run_job` will train `job` from its first step in this session (a run
-        resumed here may have started on another machine: no timing run pairs with it)."""
+    def next_step(self, job: Job) -> str:
+        """What `run_job` will do first with `job`: `inspect_run`'s kind, "new" for a stale
+        run (moved aside, then trained from its first step)."""
         run_dir, _ = self._paths(job)
-        return bool(self._stale(job, run_dir)) or inspect_run(run_dir, self.options.n
-                                                              ).kind == "new"
+        return "new" if self._stale(job, run_dir) else inspect_run(run_dir, self.options.n).kind
 
     def timing_runs(self, models: Sequence[str], seeds: Sequence[int],
                     reference: str | None) -> dict[int, Job]:
@@ -161,17 +160,16 @@ class _Session:
         sessions, here = self.state.sessions, machine_key(self.state.sessions, self.index)
         out = {}
         for seed in seeds:
-            ref = self.state.job(reference, seed)
-            run_dir, _ = self._paths(ref)
-            if self._stale(ref, run_dir) or inspect_run(run_dir, self.options.n).kind in (
-                    "new", "partial"):
+            if self.next_step(self.state.job(reference, seed)) in ("new", "partial"):
                 continue  # the reference trains in this session, beside the others
             timed = [job for job in self.state.jobs.values() if job.model == reference
                      and job.seed == seed and job.state == "done"]
             if any(job.timing_machine(sessions) == here for job in timed):
                 continue  # a run of it on this machine already pairs with them
-            if any(self.trains_whole(self.state.job(m, seed)) for m in models if m != reference):
-                out[seed] = self.state.timing_job(reference, seed, self.index)
+            # a run resumed here may have started on another machine: nothing pairs with it
+            if any(self.next_step(self.state.job(m, seed)) == "new"
+                   for m in models if m != reference):
+                out[seed] = self.state.job(reference, seed, self.index)
         return out
 
     def _set_aside_if_stale(self, job: Job, run_dir: Path) -> None:
@@ -307,8 +305,7 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
     """
     from ganzoo.bench import table
 
-    if reference is None and table.DEFAULT_REFERENCE in models:
-        reference = table.DEFAULT_REFERENCE
+    reference = table.default_reference(models, reference)
     bench_dir = Path(bench_dir).resolve()  # children and logs get paths valid from anywhere
     try:
         bench_dir.mkdir(parents=True, exist_ok=True)

@@ -177,7 +177,7 @@ class Job:
         indexes = {session_of(a, sessions) for a in training[starts[-1] if starts else 0:]}
         if not indexes or None in indexes:
             return None
-        found = {machine_key(sessions, index) for index in indexes if index is not None}
+        found = {machine_key(sessions, index) for index in indexes}
         return found.pop() if len(found) == 1 else SPANNED
 
     @property
@@ -299,15 +299,8 @@ class BenchState:
         jobs = {key: Job.from_json(value) for key, value in data["jobs"].items()}
         return cls(bench_dir, wanted, jobs, list(data.get("sessions") or []))
 
-    def job(self, model: str, seed: int) -> Job:
-        with self.lock:
-            key = job_id(model, seed)
-            if key not in self.jobs:
-                self.jobs[key] = Job(model, seed)
-            return self.jobs[key]
-
-    def timing_job(self, model: str, seed: int, session: int) -> Job:
-        """The timing run of `model`'s seed in bench session `session` (see `Job.session`)."""
+    def job(self, model: str, seed: int, session: int | None = None) -> Job:
+        """The job of (model, seed), or the timing run of session `session` (`Job.session`)."""
         with self.lock:
             key = job_id(model, seed, session)
             if key not in self.jobs:

@@ -31,6 +31,12 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 DEFAULT_REFERENCE = "dcgan"
 
 
+def default_reference(models: Sequence[str], reference: str | None) -> str | None:
+    """`reference`, else dcgan when it is benched."""
+    return reference if reference is not None or DEFAULT_REFERENCE not in models else (
+        DEFAULT_REFERENCE)
+
+
 def mean_sd(values: Sequence[float | None]) -> tuple[float | None, float | None]:
     """Mean and sample standard deviation (n - 1) of the finite values; sd is None below
     two values, and both are None without any."""
@@ -326,8 +332,7 @@ def write_outputs(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     """leaderboard.md, leaderboard.html and samples.png in the bench folder."""
     from ganzoo.bench.figure import write_samples
 
-    if reference is None and DEFAULT_REFERENCE in models:
-        reference = DEFAULT_REFERENCE
+    reference = default_reference(models, reference)
     results, missing = collect(state, models, seeds)
     table = rows(results, reference, timing_results(state, reference, seeds))
     proto = protocol(state, models, seeds)
