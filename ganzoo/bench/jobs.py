@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.artifacts.runs import locked
+from ganzoo.bench.budget import expected_seconds, left_fraction
 from ganzoo.bench.launch import (
     INTERRUPTED,
     THREAD_VARS,
@@ -36,11 +37,12 @@ from ganzoo.bench.launch import (
     last_error,
     thread_env,
 )
-from ganzoo.bench.progress import Echo, Progress
+from ganzoo.bench.progress import Echo, Progress, clock
 from ganzoo.bench.state import (
     BenchState,
     Job,
     Options,
+    RunStatus,
     entry_changes,
     eval_record,
     inspect_run,
@@ -81,7 +83,8 @@ def summary_text(job: Job) -> str:
 
 @dataclass
 class BenchResult:
-    """What a bench command did; `exit_code` 0 all scored, 1 some failed, 128+N interrupted."""
+    """What a bench command did; `exit_code` 0 all scored, 1 some failed, 75 (EX_TEMPFAIL)
+    some held back by the time limit (none failed), 128+N interrupted by signal N."""
 
     bench_dir: Path
     counts: dict[str, int] = field(default_factory=dict)
@@ -90,17 +93,21 @@ class BenchResult:
 
 
 class _Session:
-    """One invocation: the state, the launcher, the stop flag, and the job steps."""
+    """One invocation: the state, the launcher, the stop flag, the time limit, and the job
+    steps."""
 
     def __init__(self, state: BenchState, options: Options, launcher: Launcher,
                  parallel: int, progress: Progress,
                  entries: Mapping[str, Mapping[str, Any]] | None = None,
-                 index: int = 0) -> None:
+                 index: int = 0, time_limit: float | None = None) -> None:
         self.state, self.options, self.launcher = state, options, launcher
         self.parallel, self.progress = parallel, progress
         self.entries = entries or {}
         self.index = index  # this session's place in bench.json's "sessions"
         self.stop_signal: int | None = None
+        #: time.monotonic() past which no job starts (None: no limit)
+        self.deadline = None if time_limit is None else time.monotonic() + time_limit
+        self.held: list[Job] = []  # jobs the time limit kept from starting
 
     def _paths(self, job: Job) -> tuple[Path, Path]:
         bench = self.state.bench_dir
@@ -193,6 +200,29 @@ class _Session:
         self.progress.note(job, f"{job.model}'s entry changed since this run "
                                 f"({'; '.join(changed)}): its folder moved to {target}")
 
+    def _fits(self, job: Job, status: RunStatus, run_dir: Path) -> bool:
+        """Whether `job` may start under the time limit: when the rest of it is expected
+        to end before the limit (`expected_seconds`; with nothing to go by, while any time
+        is left). One held back stays pending, for the next bench."""
+        if self.deadline is None:
+            return True
+        left = self.deadline - time.monotonic()
+        with self.state.lock:
+            expected = expected_seconds(self.state.jobs.values(), job.model,
+                                        self.state.sessions,
+                                        machine_key(self.state.sessions, self.index))
+        need = None if expected is None else (
+            expected * left_fraction(status, read_json(run_dir / "config.json")))
+        if left > 0 and (need is None or need <= left):
+            return True
+        with self.state.lock:
+            self.held.append(job)
+        self._set(job, "pending")
+        why = ("the time limit is reached" if left <= 0 or need is None
+               else f"expected to take {clock(need)}, {clock(left)} of the time limit left")
+        self.progress.done(job, f"not started: {why}; the next bench runs it")
+        return False
+
     def run_job(self, job: Job) -> None:
         """Take `job` from wherever its run folder is to scored (or to why it cannot be)."""
         if self.stop_signal is not None:
@@ -213,6 +243,8 @@ class _Session:
         if status.kind == "diverged":
             self._set(job, "diverged", str((status.summary or {}).get("stopped")))
             self.progress.done(job, f"diverged before ({job.error}); not retried")
+            return
+        if not self._fits(job, status, run_dir):
             return
         what = {"new": "training", "partial": "resuming", "trained": "scoring"}[status.kind]
         self.progress.started(job, f"{what} (log: {log})")
@@ -295,13 +327,16 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
               options: Options, *, parallel: int = 1, reference: str | None = None,
               launcher: Launcher | None = None, echo: Echo = _print,
               command: str = "",
-              entries: Mapping[str, Mapping[str, Any]] | None = None) -> BenchResult:
+              entries: Mapping[str, Mapping[str, Any]] | None = None,
+              time_limit: float | None = None) -> BenchResult:
     """Run every (model, seed) job that is not scored yet, then write the leaderboard.
 
     `launcher` runs one ``ganzoo`` command (default: a child process); `command` is the
     bench's own command line, recorded in the protocol. `entries` (from `check_models`)
     are the models' registry entries as their runs will record them: a run folder that
-    recorded another is moved aside and its job redone.
+    recorded another is moved aside and its job redone. With `time_limit` (seconds), a job
+    starts only when it is expected to end within that time of the bench's start
+    (`ganzoo.bench.budget`); the others wait for the next bench.
     """
     from ganzoo.bench import table
 
@@ -316,12 +351,13 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
         threads = thread_env(parallel)
         session_record = {"started": now(), "jobs": parallel, "models": list(models),
                           "seeds": list(seeds), "command": command, "machine": machine(),
+                          **({"time_limit": time_limit} if time_limit is not None else {}),
                           "threads": {var: threads.get(var, os.environ.get(var))
                                       for var in THREAD_VARS}}
         state.sessions.append(session_record)
         session = _Session(state, options, launcher or SubprocessLauncher(extra_env=threads),
                            parallel, Progress([], parallel, echo), entries,
-                           index=len(state.sessions) - 1)
+                           index=len(state.sessions) - 1, time_limit=time_limit)
         timing = session.timing_runs(models, seeds, reference)
         jobs = [job for seed in seeds
                 for job in ([timing[seed]] if seed in timing else [])
@@ -342,13 +378,21 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
         for job in jobs:
             counts[job.state] = counts.get(job.state, 0) + 1
         session_record.update(finished=now(), counts=counts)
+        if session.held:
+            session_record["held"] = [job.id for job in session.held]
         state.save()
         outputs = table.write_outputs(state, models, seeds, reference)
+    failed = counts.get("failed", 0) + counts.get("diverged", 0)
     if session.stop_signal is not None:
         code = 128 + int(session.stop_signal)
+    elif counts.get("done", 0) == len(jobs):
+        code = 0
     else:
-        code = 0 if counts.get("done", 0) == len(jobs) else 1
+        code = 75 if session.held and not failed else 1
     echo("bench: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    if session.held:
+        echo(f"bench: {len(session.held)} job(s) not started within the time limit "
+             f"({clock(time_limit or 0)}); run the same command again to go on")
     for path in outputs:
         echo(f"  wrote {path}")
     return BenchResult(bench_dir, counts, outputs, code)

@@ -26,6 +26,23 @@ class _UserError(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
+class _Duration(click.ParamType):
+    """``2h``, ``90m``, ``1h30m``: seconds, parsed without importing the bench."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        from ganzoo.bench.budget import parse_duration
+
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 class _BenchCommand(click.Command):
     """Reads ``--seeds 0 1 2`` (click options take one value each) as ``--seeds 0 --seeds
     1 --seeds 2``; ``--seeds 0,1,2`` works too."""
@@ -86,7 +103,8 @@ Outputs, in BENCH_DIR:
 
 \b
 Resumable: run the same command again after an interruption (Ctrl-C waits for the
-running jobs to checkpoint; a second Ctrl-C stops them at once). Scored jobs are
+running jobs to checkpoint; a second Ctrl-C stops them at once) or after --time-limit
+held jobs back. Scored jobs are
 skipped, interrupted runs continue with `ganzoo resume`, finished runs without a
 score are scored, failed jobs are tried again; runs that diverged (NaN) are not, since
 they would diverge again. Other --dataset/--steps/--epochs/--set/--precision/--n
@@ -128,16 +146,22 @@ Example (docs/ZOO.md):
                    "are not comparable with those of single jobs; the protocol records it.")
 @click.option("--reference", metavar="MODEL",
               help="Model the ratio columns divide by (default: dcgan when benched).")
+@click.option("--time-limit", "time_limit", type=_Duration(), metavar="DURATION",
+              help="Start a job only when it is expected to end within DURATION (e.g. 2h, "
+                   "90m, 1h30m) of the bench's start, judged by the times of that model's "
+                   "earlier jobs in BENCH_DIR; running jobs are never cut. For machines lent "
+                   "for a fixed time: nothing is lost when the time is up. Exit code 75 "
+                   "when jobs were held back.")
 @click.pass_context
 def bench(ctx: click.Context, models: tuple[str, ...], seeds: tuple[int, ...], out: str,
           dataset: str | None, epochs: int | None, steps: int | None,
           assignments: tuple[str, ...], precision: str | None, n: int, parallel: int,
-          reference: str | None) -> None:
+          reference: str | None, time_limit: float | None) -> None:
     obj = ctx.find_root().obj if isinstance(ctx.find_root().obj, dict) else {}
     try:
         code = _bench(obj, list(dict.fromkeys(models)), list(dict.fromkeys(seeds or (0,))),
                       out, dataset, epochs, steps, assignments, precision, n, parallel,
-                      reference)
+                      reference, time_limit)
     except GanzooError as exc:
         if obj.get("debug"):
             raise
@@ -148,7 +172,7 @@ def bench(ctx: click.Context, models: tuple[str, ...], seeds: tuple[int, ...], o
 def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
            dataset: str | None, epochs: int | None, steps: int | None,
            assignments: tuple[str, ...], precision: str | None, n: int, parallel: int,
-           reference: str | None) -> int:
+           reference: str | None, time_limit: float | None = None) -> int:
     from ganzoo.api import catalog
     from ganzoo.bench import Options, check_models, run_bench
     from ganzoo.zoo.config import parse_assignments
@@ -181,7 +205,9 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
                *(a for s in assignments for a in ("--set", s)),
                *(["--n", str(n)] if n != 10_000 else []),
                *(["--jobs", str(parallel)] if parallel != 1 else [])]
+    # --time-limit is left out: it says how long this invocation may take, not what it ran
     result = run_bench(bench_dir, models, seeds, options, parallel=parallel,
                        reference=reference, launcher=obj.get("bench_launcher"),
-                       echo=click.echo, command=shlex.join(command), entries=entries)
+                       echo=click.echo, command=shlex.join(command), entries=entries,
+                       time_limit=time_limit)
     return result.exit_code

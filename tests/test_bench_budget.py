@@ -1,0 +1,127 @@
+"""`ganzoo bench --time-limit`: durations, the expected time of a job, and a bench that
+holds back the jobs that would not end in time (a fake launcher: nothing trains)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_bench import FakeLauncher, bench_dir, go, invoke
+
+from ganzoo.bench.budget import expected_seconds, job_seconds, left_fraction, parse_duration
+from ganzoo.bench.state import Job, RunStatus
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("2h", 7200), ("90m", 5400), ("1h30m", 5400), ("45s", 45), ("1h0m5s", 3605),
+    (" 2H ", 7200)])
+def test_durations_read_hours_minutes_and_seconds(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["90", "", "h", "2d", "1.5h", "0m", "m30"])
+def test_a_duration_without_a_unit_or_of_nothing_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"duration|longer than 0"):
+        parse_duration(text)
+
+
+SESSIONS = [{"machine": {"boot": "A"}}, {"machine": {"boot": "B"}}]
+
+
+def done(model: str, seed: int, *spans: tuple[str, float, int]) -> Job:
+    """A scored job whose child processes were (action, seconds, session index)."""
+    return Job(model, seed, state="done", attempts=[
+        {"action": a, "seconds": s, "session": i} for a, s, i in spans])
+
+
+def test_a_jobs_time_counts_its_processes_since_its_last_fresh_start() -> None:
+    job = done("dcgan", 0, ("run", 500.0, 0), ("run", 90.0, 1), ("resume", 10.0, 1),
+               ("eval", 5.0, 1))
+    assert job_seconds(job) == 105.0  # the first run's folder was lost: it does not count
+    assert job_seconds(Job("dcgan", 0, state="done")) is None  # trained outside the bench
+    assert job_seconds(Job("dcgan", 0, attempts=[{"action": "run", "seconds": 9.0}])) is None
+
+
+def test_the_expected_time_prefers_this_machine_then_any_then_the_slowest_model() -> None:
+    jobs = [done("dcgan", 0, ("run", 100.0, 0)), done("dcgan", 1, ("run", 300.0, 1)),
+            done("dcgan", 2, ("run", 500.0, 1)), done("gan", 0, ("run", 40.0, 0)),
+            Job("sngan", 0, state="failed", attempts=[{"action": "run", "seconds": 9e9,
+                                                       "session": 0}])]
+    assert expected_seconds(jobs, "dcgan", SESSIONS, "boot B") == 400.0  # (300 + 500) / 2
+    assert expected_seconds(jobs, "dcgan", SESSIONS, "boot A") == 100.0
+    assert expected_seconds(jobs, "gan", SESSIONS, "boot B") == 40.0  # none here: any machine
+    # no scored sngan (a failed job's time says nothing): the slowest model's time
+    assert expected_seconds(jobs, "sngan", SESSIONS, "boot B") == 400.0
+    assert expected_seconds([], "sngan", SESSIONS, "boot B") is None
+
+
+def test_the_share_left_of_a_run_comes_from_its_steps() -> None:
+    assert left_fraction(RunStatus("new"), None) == 1.0
+    assert left_fraction(RunStatus("partial", {"steps": 300}), {"total_steps": 400}) == 0.25
+    assert left_fraction(RunStatus("partial", {"steps": 3}), {}) == 1.0  # total unknown
+    assert left_fraction(RunStatus("partial", None), {"total_steps": 400}) == 1.0
+    assert left_fraction(RunStatus("trained", {"steps": 400}), {"total_steps": 400}) == 0.0
+
+
+def _set_times(path: Path, seconds: dict[str, float]) -> None:
+    """Make the recorded jobs of each model have taken `seconds` (the fake takes ~0 s)."""
+    state = json.loads(path.read_text())
+    for job in state["jobs"].values():
+        for attempt in job["attempts"]:
+            attempt["seconds"] = seconds[job["model"]] if attempt["action"] == "run" else 0.0
+    path.write_text(json.dumps(state))
+
+
+def test_jobs_that_would_not_end_in_time_wait_for_the_next_bench(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher(), seeds=[0])
+    _set_times(bench_dir(tmp_path) / "bench.json", {"dcgan": 1000.0, "gan": 10.0})
+    launcher = FakeLauncher()
+    result = go(tmp_path, launcher, seeds=[0, 1, 2], time_limit=100.0)
+    assert launcher.calls == [(a, f"gan-s{s}") for s in (1, 2) for a in ("run", "eval")]
+    assert result.exit_code == 75 and result.counts == {"done": 4, "pending": 2}
+    held = [ln for ln in result.lines if ": not started" in ln]
+    assert len(held) == 2 and all("dcgan seed" in ln for ln in held)
+    assert "expected to take 0:16:40, 0:01:" in held[0]
+    assert result.lines[-1 - len(result.outputs)].startswith(
+        "bench: 2 job(s) not started within the time limit (0:01:40)")
+    state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
+    assert state["sessions"][1]["time_limit"] == 100.0
+    assert state["sessions"][1]["held"] == ["dcgan-s1", "dcgan-s2"]
+    assert "dcgan seeds 1, 2: not run yet" in (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    rest = FakeLauncher()  # no limit: the held jobs run
+    result = go(tmp_path, rest, seeds=[0, 1, 2])
+    assert result.exit_code == 0
+    assert sorted(rest.calls) == [(a, f"dcgan-s{s}") for a in ("eval", "run") for s in (1, 2)]
+
+
+def test_a_resumed_job_needs_only_the_time_of_its_steps_left(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher({("dcgan", 1): "interrupt"}), models=["dcgan"], seeds=[0, 1])
+    _set_times(bench_dir(tmp_path) / "bench.json", {"dcgan": 200.0})  # 3 of 8 steps done
+    launcher = FakeLauncher()
+    result = go(tmp_path, launcher, models=["dcgan"], seeds=[0, 1, 2], time_limit=150.0)
+    assert launcher.calls == [("resume", "dcgan-s1"), ("eval", "dcgan-s1")]  # 125 s < 150 s
+    assert result.counts == {"done": 2, "pending": 1}
+
+
+def test_a_failure_outranks_held_jobs_in_the_exit_code(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher(), seeds=[0])
+    _set_times(bench_dir(tmp_path) / "bench.json", {"dcgan": 1000.0, "gan": 10.0})
+    result = go(tmp_path, FakeLauncher({("gan", 1): "crash"}), seeds=[0, 1], time_limit=100.0)
+    assert result.exit_code == 1 and result.counts == {"done": 2, "failed": 1, "pending": 1}
+
+
+def test_the_command_takes_a_time_limit(tmp_path: Path) -> None:
+    launcher = FakeLauncher()
+    args: list[Any] = ["dcgan", "--out", "b", "--steps", "8", "--n", "100"]
+    assert invoke(*args, launcher=launcher).exit_code == 0
+    _set_times(Path("b/bench.json"), {"dcgan": 7200.0})
+    result = invoke(*args, "--seeds", "0", "1", "--time-limit", "1h30m", launcher=launcher)
+    assert result.exit_code == 75, result.output
+    assert "expected to take 2:00:00" in result.output
+    state = json.loads(Path("b/bench.json").read_text())
+    assert state["sessions"][1]["time_limit"] == 5400.0
+    assert "--time-limit" not in state["sessions"][1]["command"]
+    result = invoke(*args, "--time-limit", "90", launcher=launcher)
+    assert result.exit_code == 2 and "'90' is not a duration" in result.output
