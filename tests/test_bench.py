@@ -752,3 +752,26 @@ def test_the_sample_figure_shows_scored_runs_only(tmp_path: Path) -> None:
     assert alone is not None and both is not None
     written = (bench_dir(tmp_path) / "samples.png").read_bytes()
     assert written == alone.read_bytes() and written != both.read_bytes()
+
+
+def test_a_timing_run_stopped_on_this_machine_is_resumed_not_begun_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session 2 (another machine) is stopped inside dcgan's timing run, after gan's run
+    of the seed ended there; session 3 (restarted on that machine) resumes the timing run
+    and gan's time pairs with it."""
+    boots = iter(["b1", "b2", "b2"])
+    monkeypatch.setattr("ganzoo.bench.jobs.machine",
+                        lambda: {"processor": "cpu", "cpus": 2, "boot": next(boots)})
+    go(tmp_path, FakeLauncher(), models=["dcgan"], seeds=[0])
+    monkeypatch.setitem(SECONDS, "dcgan", 200.0)
+    second = FakeLauncher({("dcgan", 0): "interrupt"})
+    go(tmp_path, second, seeds=[0], parallel=2)
+    assert sorted(second.calls) == [("eval", "gan-s0"), ("run", "dcgan-s0"), ("run", "gan-s0")]
+    third = FakeLauncher()
+    result = go(tmp_path, third, seeds=[0])
+    assert third.calls == [("resume", "dcgan-s0"), ("eval", "dcgan-s0")]
+    assert any("dcgan seed 0 (timing run, session 2): resuming" in ln for ln in result.lines)
+    assert not (bench_dir(tmp_path) / "runs" / "dcgan-s0-t3").exists()
+    md = (bench_dir(tmp_path) / "leaderboard.md").read_text()
+    # 55 / (4 s before the stop + 200 s resumed + 5 s scoring)
+    assert "| gan | 1/1 | 30.0 | 3.000 | 0.50 | 0.25 | 55 | 100 | 3.00 | 0.26 |" in md

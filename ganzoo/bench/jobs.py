@@ -161,7 +161,9 @@ class _Session:
                     reference: str | None) -> dict[int, Job]:
         """Per seed, the timing run this session needs: the reference trained again here
         when no run of it of that seed was trained on this machine (nor will be) and
-        another model's run of that seed will be trained here from its first step."""
+        another model's run of that seed is trained here (from its first step in this
+        session, or in an earlier one on this machine). An unfinished timing run of this
+        machine (the bench was stopped and restarted on it) is resumed, not begun again."""
         if reference is None or reference not in models:
             return {}
         sessions, here = self.state.sessions, machine_key(self.state.sessions, self.index)
@@ -169,14 +171,19 @@ class _Session:
         for seed in seeds:
             if self.next_step(self.state.job(reference, seed)) in ("new", "partial"):
                 continue  # the reference trains in this session, beside the others
-            timed = [job for job in self.state.jobs.values() if job.model == reference
-                     and job.seed == seed and job.state == "done"]
-            if any(job.timing_machine(sessions) == here for job in timed):
+            runs = [job for job in self.state.jobs.values()
+                    if job.model == reference and job.seed == seed]
+            if any(job.state == "done" and job.timing_machine(sessions) == here
+                   for job in runs):
                 continue  # a run of it on this machine already pairs with them
-            # a run resumed here may have started on another machine: nothing pairs with it
-            if any(self.next_step(self.state.job(m, seed)) == "new"
-                   for m in models if m != reference):
-                out[seed] = self.state.job(reference, seed, self.index)
+            # a run resumed here that started on another machine pairs with nothing
+            others = [self.state.job(m, seed) for m in models if m != reference]
+            if any(self.next_step(job) == "new" or job.timing_machine(sessions) == here
+                   for job in others):
+                unfinished = [job for job in runs if job.session is not None
+                              and job.timing_machine(sessions) == here]
+                out[seed] = (unfinished[0] if unfinished
+                             else self.state.job(reference, seed, self.index))
         return out
 
     def _set_aside_if_stale(self, job: Job, run_dir: Path) -> None:

@@ -94,7 +94,8 @@ Outputs, in BENCH_DIR:
       on the same machine (averaged over seeds; so machines of different speed in
       different sessions cancel out). When a seed's reference ran on another machine
       (another boot) and another model of that seed trains on this one, the reference is
-      trained again first (runs/MODEL-sS-tN, a timing run: only its wall time is used).
+      trained again first (runs/MODEL-sS-tN, a timing run: only its wall time is used;
+      one stopped on this machine is resumed).
       Under the table, the protocol: data set, budget, seeds, samples scored, feature
       extractor, machine, versions, parallel jobs, timing runs, dates. The HTML page is
       self-contained (nothing is fetched).
