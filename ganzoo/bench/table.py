@@ -120,10 +120,11 @@ def collect(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     return results, missing
 
 
-def timing_results(state: BenchState, reference: str | None, seeds: Sequence[int]
-                   ) -> list[dict[str, Any]]:
-    """The results of the reference's finished timing runs of these seeds."""
-    return [job.results(state.sessions) for job in state.jobs.values()
+def timing_jobs(state: BenchState, reference: str | None, seeds: Sequence[int]
+                ) -> list[Job]:
+    """The reference's finished timing runs of these seeds: what the time ratios pair
+    with and the protocol lists."""
+    return [job for job in state.jobs.values()
             if job.session is not None and job.model == reference and job.seed in seeds
             and job.state == "done" and job.train]
 
@@ -133,9 +134,10 @@ def _distinct(values: Sequence[Any]) -> str:
     return ", ".join(map(str, seen)) if seen else "unknown"
 
 
-def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int]
-             ) -> list[tuple[str, str]]:
-    """(label, text) lines of the protocol: what was trained, scored, on what machine."""
+def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int],
+             timing: Sequence[Job] = ()) -> list[tuple[str, str]]:
+    """(label, text) lines of the protocol: what was trained, scored, on what machine;
+    `timing` are the timing runs used (`timing_jobs`)."""
     from ganzoo.version import __version__
 
     opts = state.options
@@ -162,8 +164,6 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     threads = _distinct([s["threads"].get("TF_NUM_INTRAOP_THREADS")
                          for s in state.sessions
                          if isinstance(s.get("threads"), dict) and s.get("jobs", 1) > 1])
-    timing = [job for job in state.jobs.values() if job.session is not None
-              and job.seed in seeds and job.state == "done"]
     started = [a["started"] for job in jobs for a in job.attempts if a.get("started")]
     lines = [
         ("data set", opts.get("dataset") or _distinct([(c.get("data") or {}).get("name")
@@ -334,8 +334,9 @@ def write_outputs(state: BenchState, models: Sequence[str], seeds: Sequence[int]
 
     reference = default_reference(models, reference)
     results, missing = collect(state, models, seeds)
-    table = rows(results, reference, timing_results(state, reference, seeds))
-    proto = protocol(state, models, seeds)
+    timing = timing_jobs(state, reference, seeds)
+    table = rows(results, reference, [job.results(state.sessions) for job in timing])
+    proto = protocol(state, models, seeds, timing)
     bench = state.bench_dir
     outputs = []
     # the grid of an unfinished run is not a model's result: only scored runs are shown
