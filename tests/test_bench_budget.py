@@ -125,3 +125,14 @@ def test_the_command_takes_a_time_limit(tmp_path: Path) -> None:
     assert "--time-limit" not in state["sessions"][1]["command"]
     result = invoke(*args, "--time-limit", "90", launcher=launcher)
     assert result.exit_code == 2 and "'90' is not a duration" in result.output
+
+
+def test_a_held_job_keeps_the_state_it_had(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher({("dcgan", 1): "crash"}), seeds=[0, 1])
+    _set_times(bench_dir(tmp_path) / "bench.json", {"dcgan": 1000.0, "gan": 10.0})
+    result = go(tmp_path, FakeLauncher(), seeds=[0, 1], time_limit=100.0)
+    assert result.exit_code == 75 and result.counts == {"done": 3, "failed": 1}
+    state = json.loads((bench_dir(tmp_path) / "bench.json").read_text())
+    assert state["jobs"]["dcgan-s1"]["state"] == "failed"  # its last attempt, not this bench's
+    assert "dcgan seed 1: failed (ganzoo run exited with 2: error: something broke)" in (
+        bench_dir(tmp_path) / "leaderboard.md").read_text()

@@ -210,7 +210,7 @@ class _Session:
     def _fits(self, job: Job, status: RunStatus, run_dir: Path) -> bool:
         """Whether `job` may start under the time limit: when the rest of it is expected
         to end before the limit (`expected_seconds`; with nothing to go by, while any time
-        is left). One held back stays pending, for the next bench."""
+        is left). One held back is left to the next bench."""
         if self.deadline is None:
             return True
         left = self.deadline - time.monotonic()
@@ -222,9 +222,8 @@ class _Session:
             expected * left_fraction(status, read_json(run_dir / "config.json")))
         if left > 0 and (need is None or need <= left):
             return True
-        with self.state.lock:
+        with self.state.lock:  # its state stays as it was (pending, interrupted, failed)
             self.held.append(job)
-        self._set(job, "pending")
         why = ("the time limit is reached" if left <= 0 or need is None
                else f"expected to take {clock(need)}, {clock(left)} of the time limit left")
         self.progress.done(job, f"not started: {why}; the next bench runs it")
@@ -389,7 +388,8 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
             session_record["held"] = [job.id for job in session.held]
         state.save()
         outputs = table.write_outputs(state, models, seeds, reference)
-    failed = counts.get("failed", 0) + counts.get("diverged", 0)
+    held = {job.id for job in session.held}  # a job failed before and held now: not failed now
+    failed = [job for job in jobs if job.state in ("failed", "diverged") and job.id not in held]
     if session.stop_signal is not None:
         code = 128 + int(session.stop_signal)
     elif counts.get("done", 0) == len(jobs):
