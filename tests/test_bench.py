@@ -167,6 +167,24 @@ def test_time_ratio_pairs_each_seed_with_the_references_same_seed() -> None:
     assert rows["dcgan"]["time_ratio"] == pytest.approx(1.0)
 
 
+def test_fd_ratio_divides_by_the_references_runs_of_the_same_seeds() -> None:
+    """A table being filled: lsgan has seed 1 only, and dcgan's seed 0 scored 10, seed 1
+    scored 14; lsgan's 21 is 1.5x dcgan's 14, not 1.75x dcgan's mean of 12."""
+    results = {"dcgan": [{"seed": 0, "frechet_distance": 10.0},
+                         {"seed": 1, "frechet_distance": 14.0}],
+               "gan": [{"seed": 0, "frechet_distance": 12.0},
+                       {"seed": 1, "frechet_distance": 18.0}],
+               "lsgan": [{"seed": 1, "frechet_distance": 21.0}],
+               "wgan": [{"seed": 7, "frechet_distance": 24.0}],
+               "sagan": [{"frechet_distance": 18.0}]}
+    rows = {r["model"]: r for r in tbl.rows(results, reference="dcgan")}
+    assert rows["lsgan"]["fd_ratio"] == pytest.approx(21.0 / 14.0)
+    assert rows["gan"]["fd_ratio"] == pytest.approx(30.0 / 24.0)  # the ratio of the means
+    assert rows["wgan"]["fd_ratio"] == pytest.approx(24.0 / 12.0)  # no seed in common
+    assert rows["sagan"]["fd_ratio"] == pytest.approx(18.0 / 12.0)  # seeds unknown
+    assert rows["dcgan"]["fd_ratio"] == 1.0
+
+
 def test_missing_jobs_are_listed_once_per_model_and_reason() -> None:
     jobs = [Job("dcgan", 1), Job("dcgan", 2), Job("gan", 0, state="interrupted"), Job("gan", 1)]
     assert tbl._notes(jobs) == [("dcgan", "seeds 1, 2", "not run yet"),

@@ -57,7 +57,9 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None,
     """One row per model from its scored jobs' results (`Job.results()`), in the given order.
 
     Each figure becomes (mean, sd); `fd_ratio` divides the model's mean Fréchet distance by
-    the reference model's. `time_ratio` is the mean over seeds of the model's wall time
+    the reference model's over the same seeds (those both have scored; any, where they
+    share none), so that a row with fewer seeds so far is not divided by a mean over other
+    seeds. `time_ratio` is the mean over seeds of the model's wall time
     divided by the reference's for the same seed trained on the same machine (the
     reference's job, or a timing run of it in `timing`): docs/ZOO.md measured the same
     kind of 2-core CPU at two speeds in two sessions. A job resumed on another machine
@@ -75,9 +77,19 @@ def rows(results: dict[str, list[dict[str, Any]]], reference: str | None = None,
     ref_walls = {(job.get("seed"), job.get("machine")): job.get("wall_seconds")
                  for job in [*(results.get(reference, []) if reference else []), *timing]
                  if job.get("machine") != SPANNED}
+    ref_fds = {job.get("seed"): job.get("frechet_distance")
+               for job in (results.get(reference, []) if reference else [])
+               if job.get("seed") is not None and job.get("frechet_distance") is not None}
     for row in out:
-        row["fd_ratio"] = ratio(row["frechet_distance"][0],
-                                ref["frechet_distance"][0] if ref else None)
+        fds = {job.get("seed"): job.get("frechet_distance") for job in results[row["model"]]
+               if job.get("frechet_distance") is not None}
+        common = [seed for seed in fds if seed in ref_fds]
+        if common:  # a table being filled compares like with like: the same seeds
+            row["fd_ratio"] = ratio(math.fsum(fds[s] for s in common),
+                                    math.fsum(ref_fds[s] for s in common))
+        else:
+            row["fd_ratio"] = ratio(row["frechet_distance"][0],
+                                    ref["frechet_distance"][0] if ref else None)
         jobs = results[row["model"]]
         paired = [ratio(job.get("wall_seconds"),
                         ref_walls.get((job.get("seed"), job.get("machine"))))

@@ -90,12 +90,12 @@ Outputs, in BENCH_DIR:
       Fréchet distance, KID, precision and recall (from each run's eval.json), wall time
       (training seconds from summary.json plus scoring seconds) and training images/s;
       with a reference model, each model's mean Fréchet distance divided by the
-      reference's, and its wall time divided by the reference's of the same seed trained
-      on the same machine (averaged over seeds; so machines of different speed in
-      different sessions cancel out). When a seed's reference ran on another machine
-      (another boot) and another model of that seed trains on this one, the reference is
-      trained again first (runs/MODEL-sS-tN, a timing run: only its wall time is used;
-      one stopped on this machine is resumed).
+      reference's over the same seeds, and its wall time divided by the reference's of
+      the same seed trained on the same machine (averaged over seeds; so machines of
+      different speed in different sessions cancel out). When a seed's reference ran on
+      another machine (another boot) and another model of that seed trains on this one,
+      the reference is trained again first (runs/MODEL-sS-tN, a timing run: only its wall
+      time is used; one stopped on this machine is resumed).
       Under the table, the protocol: data set, budget, seeds, samples scored, feature
       extractor, machine, versions, parallel jobs, timing runs, dates. The HTML page is
       self-contained (nothing is fetched).
