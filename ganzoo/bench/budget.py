@@ -10,6 +10,7 @@ job takes is read from the bench's own record of earlier jobs of that model.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,10 +36,10 @@ def job_seconds(job: Job) -> float | None:
     """Seconds a scored job took from its first training step to its score: its child
     processes since its run last started from scratch. None when no run was recorded
     (a folder trained outside the bench)."""
-    starts = [i for i, a in enumerate(job.attempts) if a.get("action") == "run"]
-    if job.state != "done" or not starts:
+    attempts = job.current_attempts()
+    if job.state != "done" or not attempts or attempts[0].get("action") != "run":
         return None
-    return sum(float(a.get("seconds") or 0) for a in job.attempts[starts[-1]:])
+    return sum(float(a.get("seconds") or 0) for a in attempts)
 
 
 def expected_seconds(jobs: Iterable[Job], model: str, sessions: list[dict[str, Any]],
@@ -54,11 +55,8 @@ def expected_seconds(jobs: Iterable[Job], model: str, sessions: list[dict[str, A
             local = job.timing_machine(sessions) == here
             took.setdefault(job.model, {}).setdefault(local, []).append(seconds)
 
-    def mean(values: list[float]) -> float:
-        return sum(values) / len(values)
-
     def estimate(by_place: dict[bool, list[float]]) -> float:
-        return mean(by_place.get(True) or by_place[False])
+        return statistics.fmean(by_place.get(True) or by_place[False])
 
     if model in took:
         return estimate(took[model])

@@ -104,6 +104,7 @@ class _Session:
         self.parallel, self.progress = parallel, progress
         self.entries = entries or {}
         self.index = index  # this session's place in bench.json's "sessions"
+        self.here = machine_key(state.sessions, index)  # this machine, as jobs record it
         self.stop_signal: int | None = None
         #: time.monotonic() past which no job starts (None: no limit)
         self.deadline = None if time_limit is None else time.monotonic() + time_limit
@@ -166,7 +167,7 @@ class _Session:
         machine (the bench was stopped and restarted on it) is resumed, not begun again."""
         if reference is None or reference not in models:
             return {}
-        sessions, here = self.state.sessions, machine_key(self.state.sessions, self.index)
+        sessions, here = self.state.sessions, self.here
         out = {}
         for seed in seeds:
             if self.next_step(self.state.job(reference, seed)) in ("new", "partial"):
@@ -216,8 +217,7 @@ class _Session:
         left = self.deadline - time.monotonic()
         with self.state.lock:
             expected = expected_seconds(self.state.jobs.values(), job.model,
-                                        self.state.sessions,
-                                        machine_key(self.state.sessions, self.index))
+                                        self.state.sessions, self.here)
         need = None if expected is None else (
             expected * left_fraction(status, read_json(run_dir / "config.json")))
         if left > 0 and (need is None or need <= left):

@@ -167,14 +167,19 @@ class Job:
     def id(self) -> str:
         return job_id(self.model, self.seed, self.session)
 
+    def current_attempts(self) -> list[dict[str, Any]]:
+        """The attempts at its present run: from the last one that started it from its
+        first step (its folder may have been removed before, e.g. not kept by a session
+        that ended), or all of them when none did."""
+        starts = [i for i, a in enumerate(self.attempts) if a.get("action") == "run"]
+        return self.attempts[starts[-1] if starts else 0:]
+
     def timing_machine(self, sessions: list[dict[str, Any]]) -> str | None:
-        """The machine (`machine_key`) that trained this job's run, `SPANNED` when the run
-        was resumed on another, None when no training process is known (a folder trained
-        outside the bench). A run started again from its first step (its folder was
-        removed, e.g. not kept by a session that ended) counts from there."""
-        training = [a for a in self.attempts if a.get("action") in ("run", "resume")]
-        starts = [i for i, a in enumerate(training) if a.get("action") == "run"]
-        indexes = {session_of(a, sessions) for a in training[starts[-1] if starts else 0:]}
+        """The machine (`machine_key`) that trained this job's run (`current_attempts`),
+        `SPANNED` when the run was resumed on another, None when no training process is
+        known (a folder trained outside the bench)."""
+        indexes = {session_of(a, sessions) for a in self.current_attempts()
+                   if a.get("action") in ("run", "resume")}
         if not indexes or None in indexes:
             return None
         found = {machine_key(sessions, index) for index in indexes}
