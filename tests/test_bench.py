@@ -661,7 +661,8 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 def test_help_explains_the_command() -> None:
     text = CliRunner().invoke(bench, ["--help"]).output
     for words in ("--seeds", "--jobs", "not comparable", "Resumable", "leaderboard.md",
-                  "samples.png", "bench.json", "--reference", "ganzoo resume", "MODEL-sS.log"):
+                  "samples.png", "bench.json", "--reference", "ganzoo resume", "MODEL-sS.log",
+                  "--table-only"):
         assert words in text, words
 
 

@@ -136,3 +136,29 @@ def test_a_held_job_keeps_the_state_it_had(tmp_path: Path) -> None:
     assert state["jobs"]["dcgan-s1"]["state"] == "failed"  # its last attempt, not this bench's
     assert "dcgan seed 1: failed (ganzoo run exited with 2: error: something broke)" in (
         bench_dir(tmp_path) / "leaderboard.md").read_text()
+
+
+def test_the_eta_under_a_time_limit_is_at_most_the_time_left_or_the_running_jobs() -> None:
+    from ganzoo.bench import progress
+
+    clock = [1000.0]
+    jobs = [Job("dcgan", seed) for seed in range(6)]
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(progress.time, "monotonic", lambda: clock[0])
+        free = progress.Progress(jobs, 2, lines.append)
+        limited = progress.Progress(jobs, 2, lines.append, deadline=1000.0 + 1500)
+        for p in (free, limited):
+            p.started(jobs[0], "training")
+        clock[0] += 600  # the first job took 600 s: five more of 600 s, two at a time
+        for p in (free, limited):
+            p.done(jobs[0], "done")
+            p.started(jobs[1], "training")
+        assert free.eta() == "0:25:00"  # 3000 s / 2
+        assert limited.eta() == "0:15:00"  # the deadline is 900 s away
+        clock[0] += 500
+        assert free.eta() == "0:20:50" and limited.eta() == "0:06:40"
+        for p in (free, limited):
+            p.started(jobs[2], "training")  # started in time, ends after the deadline
+        assert limited.eta() == "0:10:00"
+        assert "eta 0:10:00" in lines[-1]

@@ -12,5 +12,6 @@ from __future__ import annotations
 
 from ganzoo.bench.jobs import BenchResult, check_models, run_bench
 from ganzoo.bench.state import Options
+from ganzoo.bench.table import rewrite
 
-__all__ = ["BenchResult", "Options", "check_models", "run_bench"]
+__all__ = ["BenchResult", "Options", "check_models", "rewrite", "run_bench"]

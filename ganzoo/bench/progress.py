@@ -24,12 +24,17 @@ class Progress:
 
     The ETA assumes a waiting job of a model takes as long as that model's jobs that
     ran in this session (all models' mean when none has), divided among the workers.
+    Under a time limit (`deadline`, in `time.monotonic()` seconds) jobs that would not end
+    before it are held back, not run, so the ETA is at most the time left to the deadline,
+    or the running jobs' own time left when that is longer.
     """
 
-    def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo) -> None:
+    def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo,
+                 deadline: float | None = None) -> None:
         self.index = {job.id: i + 1 for i, job in enumerate(jobs)}
         self.models = {job.id: job.model for job in jobs}
         self.parallel = parallel
+        self.deadline = deadline
         self.echo = echo
         self.start = time.monotonic()
         self.running: dict[str, float] = {}
@@ -44,7 +49,7 @@ class Progress:
         return sum(pool) / len(pool) if pool else None
 
     def eta(self) -> str:
-        clock_now, left, count = time.monotonic(), 0.0, 0
+        clock_now, left, count, running = time.monotonic(), 0.0, 0, 0.0
         for key, model in self.models.items():
             if key in self.finished:
                 continue
@@ -52,9 +57,14 @@ class Progress:
             if guess is None:
                 return "?"
             since = self.running.get(key)
-            left += max(0.0, guess - (clock_now - since)) if since is not None else guess
+            rest = max(0.0, guess - (clock_now - since)) if since is not None else guess
+            left += rest
             count += 1
-        return clock(left / max(1, min(self.parallel, count)))
+            running = max(running, rest if since is not None else 0.0)
+        eta = left / max(1, min(self.parallel, count))
+        if self.deadline is not None:
+            eta = min(eta, max(self.deadline - clock_now, running))
+        return clock(eta)
 
     def _say(self, job: Job, text: str) -> None:
         width = len(str(len(self.index)))

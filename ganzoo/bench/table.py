@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.artifacts.files import write_text
-from ganzoo.bench.state import SPANNED, BenchState, Job, job_id, now, read_json
+from ganzoo.artifacts.runs import locked
+from ganzoo.bench.state import (
+    SPANNED,
+    STATE_FILE,
+    BenchState,
+    Job,
+    Options,
+    job_id,
+    now,
+    read_json,
+)
+from ganzoo.errors import GanzooError
 
 #: (key, header, decimals); the figures averaged over seeds, in column order
 COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -364,3 +375,16 @@ def write_outputs(state: BenchState, models: Sequence[str], seeds: Sequence[int]
     if figure is not None:
         outputs.append(figure)
     return outputs
+
+
+def rewrite(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int],
+            options: Options, reference: str | None) -> list[Path]:
+    """The leaderboard again from what is scored in `bench_dir`, with nothing run and
+    ``bench.json`` untouched: after an upgrade changed the table, or for a subset of
+    models or seeds. Refused while a bench runs in the folder (it writes them itself)."""
+    bench_dir = Path(bench_dir).resolve()
+    if not (bench_dir / STATE_FILE).is_file():
+        raise GanzooError(f"{bench_dir}: no {STATE_FILE} there; run the bench without "
+                          "--table-only first")
+    with locked(bench_dir):
+        return write_outputs(BenchState.open(bench_dir, options), models, seeds, reference)

@@ -105,14 +105,14 @@ Outputs, in BENCH_DIR:
 \b
 Resumable: run the same command again after an interruption (Ctrl-C waits for the
 running jobs to checkpoint; a second Ctrl-C stops them at once) or after --time-limit
-held jobs back. Scored jobs are
-skipped, interrupted runs continue with `ganzoo resume`, finished runs without a
-score are scored, failed jobs are tried again; runs that diverged (NaN) are not, since
-they would diverge again. Other --dataset/--steps/--epochs/--set/--precision/--n
-values for the same BENCH_DIR are refused: use a new --out. A run whose model's
-registry defaults or components changed since it ran is moved aside (runs/MODEL-sS.stale-N)
-and trained again. More models or seeds may be added to a BENCH_DIR; the table shows the
-ones named.
+held jobs back. Scored jobs are skipped, interrupted runs continue with `ganzoo resume`,
+finished runs without a score are scored, failed jobs are tried again; runs that
+diverged (NaN) are not, since they would diverge again. Other
+--dataset/--steps/--epochs/--set/--precision/--n values for the same BENCH_DIR are
+refused: use a new --out. A run whose model's registry defaults or components changed
+since it ran is moved aside (runs/MODEL-sS.stale-N) and trained again. More models or
+seeds may be added to a BENCH_DIR; the table shows the ones named. With --table-only the
+outputs are written again from what is scored, and nothing runs.
 
 \b
 Example (docs/ZOO.md):
@@ -153,16 +153,21 @@ Example (docs/ZOO.md):
                    "earlier jobs in BENCH_DIR; running jobs are never cut. For machines lent "
                    "for a fixed time: nothing is lost when the time is up. Exit code 75 "
                    "when jobs were held back.")
+@click.option("--table-only", "table_only", is_flag=True,
+              help="Write leaderboard.md/.html and samples.png again from the jobs scored in "
+                   "BENCH_DIR, for the models and seeds named; train and score nothing, and "
+                   "leave bench.json as it is. Give the options the bench ran with (--jobs and "
+                   "--time-limit are ignored).")
 @click.pass_context
 def bench(ctx: click.Context, models: tuple[str, ...], seeds: tuple[int, ...], out: str,
           dataset: str | None, epochs: int | None, steps: int | None,
           assignments: tuple[str, ...], precision: str | None, n: int, parallel: int,
-          reference: str | None, time_limit: float | None) -> None:
+          reference: str | None, time_limit: float | None, table_only: bool) -> None:
     obj = ctx.find_root().obj if isinstance(ctx.find_root().obj, dict) else {}
     try:
         code = _bench(obj, list(dict.fromkeys(models)), list(dict.fromkeys(seeds or (0,))),
                       out, dataset, epochs, steps, assignments, precision, n, parallel,
-                      reference, time_limit)
+                      reference, time_limit, table_only)
     except GanzooError as exc:
         if obj.get("debug"):
             raise
@@ -173,9 +178,10 @@ def bench(ctx: click.Context, models: tuple[str, ...], seeds: tuple[int, ...], o
 def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
            dataset: str | None, epochs: int | None, steps: int | None,
            assignments: tuple[str, ...], precision: str | None, n: int, parallel: int,
-           reference: str | None, time_limit: float | None = None) -> int:
+           reference: str | None, time_limit: float | None = None,
+           table_only: bool = False) -> int:
     from ganzoo.api import catalog
-    from ganzoo.bench import Options, check_models, run_bench
+    from ganzoo.bench import Options, check_models, rewrite, run_bench
     from ganzoo.zoo.config import parse_assignments
 
     if epochs is not None and steps is not None:
@@ -199,6 +205,12 @@ def _bench(obj: dict[str, Any], models: list[str], seeds: list[int], out: str,
     options = Options(dataset=dataset, steps=steps, epochs=epochs,
                       assignments=tuple(assignments), precision=precision, n=n,
                       registry=registry)
+    if table_only:
+        # --jobs and --time-limit are accepted and ignored: the bench's own command may
+        # be given again with --table-only added
+        for path in rewrite(bench_dir, models, seeds, options, reference):
+            click.echo(f"  wrote {path}")
+        return 0
     command = ["ganzoo", "bench", *models, "--seeds", *map(str, seeds), "--out", out,
                *(a for flag, v in (("--dataset", dataset), ("--steps", steps),
                                    ("--epochs", epochs), ("--precision", precision))
