@@ -51,10 +51,23 @@ def test_the_expected_time_prefers_this_machine_then_any_then_the_slowest_model(
                                                        "session": 0}])]
     assert expected_seconds(jobs, "dcgan", SESSIONS, "boot B") == 400.0  # (300 + 500) / 2
     assert expected_seconds(jobs, "dcgan", SESSIONS, "boot A") == 100.0
-    assert expected_seconds(jobs, "gan", SESSIONS, "boot B") == 40.0  # none here: any machine
+    # none here: A's, times how much slower B ran what both ran (dcgan: 400 s against 100)
+    assert expected_seconds(jobs, "gan", SESSIONS, "boot B") == 160.0
+    assert expected_seconds(jobs, "gan", SESSIONS, "boot C") == 40.0  # nothing to compare
     # no scored sngan (a failed job's time says nothing): the slowest model's time
     assert expected_seconds(jobs, "sngan", SESSIONS, "boot B") == 400.0
+    assert expected_seconds(jobs, "sngan", SESSIONS, "boot C") == 300.0  # dcgan's, any machine
     assert expected_seconds([], "sngan", SESSIONS, "boot B") is None
+
+
+def test_other_machines_times_scale_by_this_ones_speed_over_the_models_both_ran() -> None:
+    jobs = [done("dcgan", 0, ("run", 100.0, 0)), done("dcgan", 1, ("run", 300.0, 1)),
+            done("gan", 0, ("run", 50.0, 0)), done("gan", 1, ("run", 100.0, 1)),
+            done("wgan", 0, ("run", 80.0, 0))]
+    # B ran dcgan 3x and gan 2x slower than A: wgan, not run on B, is expected at 2.5x
+    assert expected_seconds(jobs, "wgan", SESSIONS, "boot B") == 200.0
+    assert expected_seconds(jobs, "wgan", SESSIONS, "boot A") == 80.0
+    assert expected_seconds(jobs, "began", SESSIONS, "boot B") == 300.0  # the slowest here
 
 
 def test_the_share_left_of_a_run_comes_from_its_steps() -> None:

@@ -45,18 +45,24 @@ def job_seconds(job: Job) -> float | None:
 def expected_seconds(jobs: Iterable[Job], model: str, sessions: list[dict[str, Any]],
                      here: str) -> float | None:
     """How long a job of `model` is expected to take, from the bench's scored jobs: the
-    mean of that model's on this machine (`here`, a `machine_key`), else on any machine;
-    for a model with none, the slowest model's mean (a guess that errs long); None when
-    nothing has been scored."""
+    mean of that model's on this machine (`here`, a `machine_key`); else its mean on other
+    machines, times how much slower this machine ran the models scored on both (machines
+    lent to sessions differ up to ~3x); for a model with none, the slowest model's
+    estimate (a guess that errs long); None when nothing has been scored."""
     took: dict[str, dict[bool, list[float]]] = {}
     for job in jobs:
         seconds = job_seconds(job)
         if seconds is not None:
             local = job.timing_machine(sessions) == here
             took.setdefault(job.model, {}).setdefault(local, []).append(seconds)
+    both = [statistics.fmean(v[True]) / statistics.fmean(v[False])
+            for v in took.values() if v.get(True) and v.get(False)]
+    slower = statistics.fmean(both) if both else 1.0
 
     def estimate(by_place: dict[bool, list[float]]) -> float:
-        return statistics.fmean(by_place.get(True) or by_place[False])
+        if by_place.get(True):
+            return statistics.fmean(by_place[True])
+        return statistics.fmean(by_place[False]) * slower
 
     if model in took:
         return estimate(took[model])
