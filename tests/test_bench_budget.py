@@ -175,3 +175,28 @@ def test_the_eta_under_a_time_limit_is_at_most_the_time_left_or_the_running_jobs
             p.started(jobs[2], "training")  # started in time, ends after the deadline
         assert limited.eta() == "0:10:00"
         assert "eta 0:10:00" in lines[-1]
+
+
+def test_the_eta_starts_from_the_earlier_sessions_times(tmp_path: Path) -> None:
+    go(tmp_path, FakeLauncher(), seeds=[0])
+    _set_times(bench_dir(tmp_path) / "bench.json", {"dcgan": 1000.0, "gan": 10.0})
+    result = go(tmp_path, FakeLauncher(), seeds=[0, 1])
+    first = next(ln for ln in result.lines if "dcgan seed 1: training" in ln)
+    assert first.endswith("eta 0:16:50)")  # 1000 s + 10 s, one job at a time; not "?"
+
+
+def test_this_sessions_time_of_a_model_outranks_its_prior() -> None:
+    from ganzoo.bench import progress
+
+    clock = [0.0]
+    jobs = [Job("dcgan", 0), Job("dcgan", 1), Job("gan", 0), Job("wgan", 0)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(progress.time, "monotonic", lambda: clock[0])
+        p = progress.Progress(jobs, 1, [].append, prior={"dcgan": 500.0, "gan": 50.0})
+        assert p.eta() == "?"  # wgan: no prior and nothing ran yet
+        p.started(jobs[0], "training")
+        clock[0] = 100.0
+        p.done(jobs[0], "done")
+        # dcgan took 100 s here (its prior said 500), gan keeps its prior, wgan gets the
+        # mean of this session's jobs
+        assert p.eta() == "0:04:10"  # 100 + 50 + 100 s

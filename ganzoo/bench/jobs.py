@@ -369,7 +369,9 @@ def run_bench(bench_dir: str | Path, models: Sequence[str], seeds: Sequence[int]
                 for job in ([timing[seed]] if seed in timing else [])
                 + [state.job(model, seed) for model in models]]
         state.save()
-        session.progress = Progress(jobs, parallel, echo, session.deadline)
+        session.progress = Progress(jobs, parallel, echo, session.deadline, {
+            m: t for m in models if (t := expected_seconds(
+                state.jobs.values(), m, state.sessions, session.here)) is not None})
         echo(f"bench: {len(models)} models x {len(seeds)} seeds = {len(models) * len(seeds)} "
              f"jobs in {bench_dir} ({parallel} at a time)")
         if timing:

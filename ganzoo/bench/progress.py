@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ganzoo.bench.state import Job
 
@@ -23,18 +23,21 @@ class Progress:
     """One line per job start and finish, with the elapsed time and an ETA.
 
     The ETA assumes a waiting job of a model takes as long as that model's jobs that
-    ran in this session (all models' mean when none has), divided among the workers.
+    ran in this session, else its `prior` (seconds expected from the bench's earlier
+    sessions), else all models' mean this session, divided among the workers.
     Under a time limit (`deadline`, in `time.monotonic()` seconds) jobs that would not end
     before it are held back, not run, so the ETA is at most the time left to the deadline,
     or the running jobs' own time left when that is longer.
     """
 
     def __init__(self, jobs: Sequence[Job], parallel: int, echo: Echo,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, prior: Mapping[str, float] | None = None,
+                 ) -> None:
         self.index = {job.id: i + 1 for i, job in enumerate(jobs)}
         self.models = {job.id: job.model for job in jobs}
         self.parallel = parallel
         self.deadline = deadline
+        self.prior = dict(prior or {})
         self.echo = echo
         self.start = time.monotonic()
         self.running: dict[str, float] = {}
@@ -44,8 +47,9 @@ class Progress:
 
     def _estimate(self, model: str) -> float | None:
         mine = self.took.get(model)
-        every = [s for spans in self.took.values() for s in spans]
-        pool = mine or every
+        if not mine and model in self.prior:
+            return self.prior[model]
+        pool = mine or [s for spans in self.took.values() for s in spans]
         return sum(pool) / len(pool) if pool else None
 
     def eta(self) -> str:
