@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import signal
 import threading
 import time
@@ -37,6 +36,7 @@ from ganzoo.bench.launch import (
     last_error,
     thread_env,
 )
+from ganzoo.bench.machine import machine
 from ganzoo.bench.progress import Echo, Progress, clock
 from ganzoo.bench.state import (
     BenchState,
@@ -55,21 +55,6 @@ from ganzoo.errors import GanzooError
 
 def _print(line: str) -> None:
     print(line, flush=True)
-
-
-def machine() -> dict[str, Any]:
-    """The machine the bench ran on, for the protocol (wall times mean nothing without it)."""
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as f:
-        names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
-        if names:
-            cpu = f"{names[0]} ({cpu})" if cpu and cpu not in names[0] else names[0]
-    boot = ""
-    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id",
-                                            encoding="utf-8") as f:
-        boot = f.read().strip()  # random per boot: tells a restart from another machine
-    return {"processor": cpu, "cpus": os.cpu_count(), "system": platform.system(),
-            "python": platform.python_version(), **({"boot": boot} if boot else {})}
 
 
 def summary_text(job: Job) -> str:

@@ -181,7 +181,9 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int],
         f"{p['reference'].get('n')} images"
         for p in scored if isinstance(p.get("reference"), dict)])
     machines = _distinct([
-        f"{s['machine'].get('processor')}, {s['machine'].get('cpus')} CPUs "
+        f"{s['machine'].get('processor')}"
+        + (f" with {s['machine']['vector_unit']}" if s["machine"].get("vector_unit") else "")
+        + f", {s['machine'].get('cpus')} CPUs "
         f"({s['machine'].get('system')})" for s in state.sessions if s.get("machine")])
     parallel = _distinct([a.get("jobs") for job in jobs for a in job.attempts])
     threads = _distinct([s["threads"].get("TF_NUM_INTRAOP_THREADS")
