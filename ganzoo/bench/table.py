@@ -157,6 +157,12 @@ def _distinct(values: Sequence[Any]) -> str:
     return ", ".join(map(str, seen)) if seen else "unknown"
 
 
+def _machine_text(record: dict[str, Any]) -> str:
+    """A session's machine as the protocol names it (`ganzoo.bench.machine.machine`)."""
+    unit = f" with {record['vector_unit']}" if record.get("vector_unit") else ""
+    return f"{record.get('processor')}{unit}, {record.get('cpus')} CPUs ({record.get('system')})"
+
+
 def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int],
              timing: Sequence[Job] = ()) -> list[tuple[str, str]]:
     """(label, text) lines of the protocol: what was trained, scored, on what machine;
@@ -180,11 +186,8 @@ def protocol(state: BenchState, models: Sequence[str], seeds: Sequence[int],
         f"{p['reference'].get('dataset')} {p['reference'].get('split')} split, "
         f"{p['reference'].get('n')} images"
         for p in scored if isinstance(p.get("reference"), dict)])
-    machines = _distinct([
-        f"{s['machine'].get('processor')}"
-        + (f" with {s['machine']['vector_unit']}" if s["machine"].get("vector_unit") else "")
-        + f", {s['machine'].get('cpus')} CPUs "
-        f"({s['machine'].get('system')})" for s in state.sessions if s.get("machine")])
+    machines = _distinct([_machine_text(s["machine"]) for s in state.sessions
+                          if s.get("machine")])
     parallel = _distinct([a.get("jobs") for job in jobs for a in job.attempts])
     threads = _distinct([s["threads"].get("TF_NUM_INTRAOP_THREADS")
                          for s in state.sessions
