@@ -14,6 +14,8 @@ import platform
 from collections.abc import Iterable
 from typing import Any
 
+from ganzoo.engine.runtime import cpu_info
+
 #: /proc/cpuinfo flag -> the name the protocol shows, widest first
 VECTOR_UNITS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX512-BF16"), ("avx512f", "AVX-512"),
                 ("avx2", "AVX2"))
@@ -28,16 +30,11 @@ def vector_unit(flags: Iterable[str]) -> str | None:
 def machine() -> dict[str, Any]:
     """Processor, its vector unit, CPUs, system, Python, and the boot id (random per boot:
     tells a bench restarted on this machine from one on another)."""
+    info = cpu_info()
     cpu = platform.processor() or platform.machine()
-    unit = None
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as f:
-        lines = f.read().splitlines()
-        names = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")]
-        if names:
-            cpu = f"{names[0]} ({cpu})" if cpu and cpu not in names[0] else names[0]
-        flags = next((ln.split(":", 1)[1].split() for ln in lines if ln.startswith("flags")),
-                     [])
-        unit = vector_unit(flags)
+    if name := info.get("model name"):
+        cpu = f"{name} ({cpu})" if cpu and cpu not in name else name
+    unit = vector_unit(info.get("flags", "").split())
     boot = ""
     with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id",
                                             encoding="utf-8") as f:

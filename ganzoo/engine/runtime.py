@@ -118,6 +118,20 @@ def import_tensorflow() -> Any:
     return tf
 
 
+def cpu_info() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo ("model name", "flags", ...); empty
+    where there is none (not Linux). All cores of one machine report the same."""
+    info: dict[str, str] = {}
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="ascii",
+                                            errors="ignore") as f:
+        for line in f:
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            info[key.strip()] = value.strip()
+    return info
+
+
 def native_bfloat16() -> bool:
     """True where bfloat16 matmuls run natively: AVX512-BF16/AMX CPUs or Ampere+ GPUs."""
     tf = import_tensorflow()
@@ -125,12 +139,7 @@ def native_bfloat16() -> bool:
         details = tf.config.experimental.get_device_details(gpu)
         if details.get("compute_capability", (0, 0)) >= (8, 0):
             return True
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    return bool({"avx512_bf16", "amx_bf16"} & set(cpu_info().get("flags", "").split()))
 
 
 def resolve_precision(choice: str) -> str:
