@@ -1,0 +1,21 @@
+"""The repo stays `ruff check` clean: a lint slip fails the README's test command, so CI
+catches it rather than the next reader."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_check_is_clean() -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed; pip install -e '.[test]' installs it")
+    done = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
